@@ -1,0 +1,99 @@
+import 'reflect-metadata';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ApiModule } from './api.module';
+import { API_KEY_ROLES, ApiKeyRole } from './api-keys/api-key.entity';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { Env, loadEnvOrExit } from './core/config/env';
+import { ensureDatabaseExists, pendingMigrations, runMigrations } from './core/database/prepare-database';
+import { MailService } from './core/mail/mail.service';
+
+type Args = { positional: string[]; flags: Record<string, string> };
+type Command = {
+  usage: string;
+  /** Commands that need the application (services) get a context; migrations run before any exists. */
+  app: boolean;
+  run: (args: Args, env: Env, ctx?: INestApplicationContext) => Promise<void>;
+};
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+/** Every command of `npm run cli -- <command>`. Modules add theirs here. */
+const COMMANDS: Record<string, Command> = {
+  migrate: {
+    usage: 'migrate — create the database if needed and apply pending migrations',
+    app: false,
+    run: async (_a, env) => {
+      await ensureDatabaseExists(env);
+      const applied = await runMigrations(env);
+      out(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    },
+  },
+  'migrate:status': {
+    usage: 'migrate:status — exit 1 when migrations are pending',
+    app: false,
+    run: async (_a, env) => {
+      await ensureDatabaseExists(env);
+      const pending = await pendingMigrations(env);
+      out(pending ? 'migrations pending: run npm run migration:run' : 'database is up to date');
+      if (pending) process.exitCode = 1;
+    },
+  },
+  'api-keys:create': {
+    usage: 'api-keys:create [--name NAME] [--role admin|organizer|viewer] — prints the new key once',
+    app: true,
+    run: async ({ flags }, _env, ctx) => {
+      const role = (flags.role ?? 'admin') as ApiKeyRole;
+      if (!API_KEY_ROLES.includes(role)) throw new Error(`--role must be one of ${API_KEY_ROLES.join(', ')}`);
+      const { key, apiKey } = await ctx!.get(ApiKeysService).create(flags.name ?? `${role} key`, role);
+      out(`Created ${apiKey.role} key "${apiKey.name}" (${apiKey.id}). It is shown only now:\n${key}`);
+    },
+  },
+  'mail:test': {
+    usage: 'mail:test <address> — send a test email through the configured transport',
+    app: true,
+    run: async ({ positional }, _env, ctx) => {
+      if (!positional[0]) throw new Error('give the address to send to');
+      const info = await ctx!.get(MailService).sendTestEmail(positional[0]);
+      out(`sent via ${info.mode}: ${info.file ?? info.response}`);
+    },
+  },
+};
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { positional: [], flags: {} };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith('--')) {
+      const [k, v] = a.slice(2).split('=', 2);
+      args.flags[k] = v ?? argv[++i] ?? '';
+    } else args.positional.push(a);
+  }
+  return args;
+}
+
+async function main() {
+  const [name, ...rest] = process.argv.slice(2);
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) {
+    out(`usage: npm run cli -- <command>\n\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}`);
+    process.exit(name ? 2 : 0);
+  }
+  const env = loadEnvOrExit();
+  let ctx: INestApplicationContext | undefined;
+  try {
+    if (command.app) {
+      await ensureDatabaseExists(env);
+      if (env.MIGRATE_ON_START) await runMigrations(env);
+      ctx = await NestFactory.createApplicationContext(ApiModule.forRoot(env), { logger: ['error', 'warn'] });
+    }
+    await command.run(parseArgs(rest), env, ctx);
+  } catch (e) {
+    process.stderr.write(`${name} failed: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await ctx?.close();
+  }
+}
+
+void main();

@@ -1,0 +1,179 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  return value;
+};
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toNum = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+const toList = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+
+const URL_PATTERN = (schemes: string) => new RegExp(`^(${schemes})://[^\\s]+$`, 'i');
+const DEV_TOKEN_SECRET = 'cloture-development-token-secret-change-me';
+
+/**
+ * Every setting Cloture reads, validated once at boot. Both entrypoints (api, worker), the CLI and the
+ * tests build this class; nothing else reads process.env. `.env.example` documents each variable.
+ */
+export class Env {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  /** Absolute base for links in emails (unsubscribe, preferences, petition pages). */
+  @Matches(URL_PATTERN('https?'), { message: 'PUBLIC_BASE_URL must be an http(s) URL' })
+  PUBLIC_BASE_URL = 'http://localhost:3000';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Matches(URL_PATTERN('postgres|postgresql'), { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/cloture';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  /** Apply pending migrations on start (default). When false, the app refuses to start on an unmigrated database. */
+  @Transform(toBool) @IsBoolean()
+  MIGRATE_ON_START = true;
+
+  @Matches(URL_PATTERN('rediss?'), { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every Redis key (queues, rate limits), so several installs or test runs can share one Redis. */
+  @Matches(/^[A-Za-z0-9_:-]{1,64}$/, { message: 'REDIS_PREFIX must be 1-64 characters of A-Z a-z 0-9 _ : -' })
+  REDIS_PREFIX = 'cloture';
+
+  /** smtp(s)://user:pass@host:port — when empty, mail is written as .eml files into MAIL_OUTBOX_DIR. */
+  @IsOptional() @Matches(URL_PATTERN('smtps?'), { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  SMTP_POOL_SIZE = 5;
+
+  @IsString() @MinLength(1)
+  MAIL_OUTBOX_DIR = 'var/outbox';
+
+  /** From address of transactional mail (test email, thank-you, confirmations) when nothing more specific is set. */
+  @IsString() @Matches(/@/, { message: 'MAIL_FROM must contain an email address' })
+  MAIL_FROM = 'Cloture <no-reply@localhost>';
+
+  /** HMAC key of unsubscribe/preference links and the keyed hash of erased addresses. Required in production. */
+  @IsOptional() @IsString() @MinLength(32, { message: 'TOKEN_SECRET must be at least 32 characters' })
+  TOKEN_SECRET?: string;
+
+  /** Earlier TOKEN_SECRET values, comma-separated, so links signed before a rotation keep working. */
+  @Transform(toList) @IsString({ each: true }) @MinLength(32, { each: true, message: 'each TOKEN_PREVIOUS_SECRETS entry must be at least 32 characters' })
+  TOKEN_PREVIOUS_SECRETS: string[] = [];
+
+  /** When set, this value is accepted as an admin API key (bootstrap for automated deploys). */
+  @IsOptional() @IsString() @MinLength(24, { message: 'ADMIN_API_KEY must be at least 24 characters' })
+  ADMIN_API_KEY?: string;
+
+  /** Largest accepted request body in bytes (larger → 413). CSV imports have their own limit. */
+  @Transform(toInt) @IsInt() @Min(1024)
+  BODY_LIMIT_BYTES = 1024 * 1024;
+
+  @Transform(toInt) @IsInt() @Min(1024)
+  IMPORT_MAX_BYTES = 2 * 1024 * 1024 * 1024;
+
+  /** Honour X-Forwarded-For (set when behind a reverse proxy). */
+  @Transform(toBool) @IsBoolean()
+  TRUST_PROXY = false;
+
+  /** Default per-IP limit of public routes, requests per minute (shared across instances through Redis). */
+  @Transform(toInt) @IsInt() @Min(1)
+  RATE_LIMIT_PUBLIC_PER_MINUTE = 600;
+
+  /** Transactional mail: attempts before a message is given up, and the first back-off delay. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(50)
+  MAIL_RETRY_ATTEMPTS = 8;
+
+  @Transform(toInt) @IsInt() @Min(10)
+  MAIL_RETRY_DELAY_MS = 2000;
+
+  /** Jobs a worker runs at once per queue. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  WORKER_CONCURRENCY = 4;
+
+  @IsOptional() @IsEmail({}, { message: 'TEST_EMAIL_TO must be an email address' })
+  TEST_EMAIL_TO?: string;
+
+  @Transform(toNum) @IsNumber() @Min(0)
+  SHUTDOWN_TIMEOUT_MS = 10000;
+
+  get tokenSecret(): string {
+    return this.TOKEN_SECRET ?? DEV_TOKEN_SECRET;
+  }
+
+  get databaseName(): string {
+    return decodeURIComponent(new URL(this.DATABASE_URL).pathname.replace(/^\//, '')) || 'postgres';
+  }
+}
+
+export class EnvValidationError extends Error {}
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? m : `${e.property}: ${m}`)),
+  );
+}
+
+/** Build and validate the settings; throws EnvValidationError naming every bad variable. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const plain: Record<string, string> = {};
+  for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== '') plain[k] = v;
+  const env = plainToInstance(Env, plain, { exposeDefaultValues: true });
+  const errors = validateSync(env, { whitelist: false, forbidUnknownValues: false });
+  const messages = describe(errors);
+  if (env.NODE_ENV === 'production' && !env.TOKEN_SECRET) {
+    messages.push('TOKEN_SECRET is required when NODE_ENV=production (at least 32 random characters)');
+  }
+  if (messages.length) {
+    throw new EnvValidationError(`Invalid configuration:\n  - ${messages.join('\n  - ')}`);
+  }
+  return env;
+}
+
+/** Load `.env` from the working directory when present, then validate; exit with the reason on failure. */
+export function loadEnvOrExit(): Env {
+  try {
+    try {
+      process.loadEnvFile?.('.env');
+    } catch {
+      /* no .env file: the environment alone is used */
+    }
+    return loadEnv(process.env);
+  } catch (e) {
+    if (e instanceof EnvValidationError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,29 @@
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { ApiKeyRole } from '../../api-keys/api-key.entity';
+import type { Caller } from '../../api-keys/api-keys.service';
+import { ErrorResponseDto } from './error-response.dto';
+
+export const IS_PUBLIC = 'cloture:public';
+export const REQUIRED_ROLE = 'cloture:role';
+
+/** No API key needed (public petition endpoints, token pages, webhooks, health). Rate limited per IP instead. */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/**
+ * The least role a route needs. Without it: GET/HEAD need `viewer`, anything else `organizer`
+ * (so viewers are read-only everywhere by default).
+ */
+export const Roles = (role: ApiKeyRole) => SetMetadata(REQUIRED_ROLE, role);
+
+/** Documents bearer auth and its 401/403 answers on an organizer controller. */
+export const ApiKeyAuth = () =>
+  applyDecorators(
+    ApiBearerAuth(),
+    ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key', type: ErrorResponseDto }),
+    ApiForbiddenResponse({ description: 'The key\'s role may not do this', type: ErrorResponseDto }),
+  );
+
+export const CurrentCaller = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): Caller => ctx.switchToHttp().getRequest<{ caller: Caller }>().caller,
+);

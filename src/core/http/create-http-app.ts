@@ -1,0 +1,52 @@
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import { Env } from '../config/env';
+import { setupDocs } from '../docs/openapi';
+import { registerQueueDashboard } from '../queue/queue-dashboard';
+
+/** Builds the HTTP application (api role, or both roles) exactly as main.ts and the e2e tests run it. */
+export async function createHttpApp(module: DynamicModule, env: Env): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: env.BODY_LIMIT_BYTES,
+    trustProxy: env.TRUST_PROXY,
+    logger: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(Logger));
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+
+  await app.register(helmet as never, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  // JSON and urlencoded bodies: Nest's Fastify adapter registers both parsers, bounded by bodyLimit.
+  await app.register(multipart as never, {
+    limits: { fileSize: env.IMPORT_MAX_BYTES, files: 1, fields: 100, fieldSize: 64 * 1024, parts: 200 },
+  });
+  // CSV bodies are handed to the route as a stream (imports are far larger than any JSON body).
+  fastify.addContentTypeParser(['text/csv', 'application/csv'], (_req, payload, done) => done(null, payload));
+
+  // Errors Fastify raises before a handler runs (bad JSON, body too large, wrong content type) reach Nest's
+  // exception layer too, so HttpExceptionFilter answers them in the same envelope.
+
+  setupDocs(app);
+  await registerQueueDashboard(app);
+  app.enableShutdownHooks();
+  return app;
+}

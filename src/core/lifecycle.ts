@@ -1,0 +1,36 @@
+import { Logger } from '@nestjs/common';
+import { Env } from './config/env';
+import { DatabaseNotMigratedError, prepareDatabase } from './database/prepare-database';
+
+/** Create/migrate the database before booting; a refusal prints the command that migrates and exits 1. */
+export async function prepareOrExit(env: Env): Promise<void> {
+  try {
+    await prepareDatabase(env);
+  } catch (e) {
+    if (e instanceof DatabaseNotMigratedError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`Cannot prepare the database at ${redactedDbUrl(env)}: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+export function redactedDbUrl(env: Env): string {
+  const u = new URL(env.DATABASE_URL);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
+/** If graceful shutdown hangs (a stuck SMTP socket), exit anyway after SHUTDOWN_TIMEOUT_MS. */
+export function armShutdownDeadline(env: Env): void {
+  const arm = (signal: string) => {
+    new Logger('Shutdown').log(`${signal} received, shutting down`);
+    setTimeout(() => {
+      new Logger('Shutdown').warn(`shutdown took longer than ${env.SHUTDOWN_TIMEOUT_MS} ms; exiting`);
+      process.exit(1);
+    }, env.SHUTDOWN_TIMEOUT_MS).unref();
+  };
+  process.once('SIGTERM', () => arm('SIGTERM'));
+  process.once('SIGINT', () => arm('SIGINT'));
+}

@@ -1,0 +1,72 @@
+import { OnQueueFailed, Process, Processor } from '@nestjs/bull';
+import { Logger } from '@nestjs/common';
+import type { Job } from 'bull';
+import { plainToInstance } from 'class-transformer';
+import { IsEmail, IsObject, IsOptional, IsString, IsUUID, MaxLength, validateSync } from 'class-validator';
+import { DataSource } from 'typeorm';
+import { Env } from '../config/env';
+import { JOBS, QUEUES, SendMailJob } from '../queue/queues';
+import { MailTransportService } from './mail-transport.service';
+
+class SendMailPayload implements SendMailJob {
+  @IsEmail() to: string;
+  @IsString() @MaxLength(998) subject: string;
+  @IsOptional() @IsString() html?: string;
+  @IsString() text: string;
+  @IsOptional() @IsString() from?: string;
+  @IsOptional() @IsString() replyTo?: string;
+  @IsOptional() @IsObject() headers?: Record<string, string>;
+  @IsString() kind: string;
+  @IsOptional() @IsUUID() subscriberId?: string;
+}
+
+/** Statuses that never receive anything, not even transactional mail (PREF-5). */
+const NEVER_MAIL = ['bounced', 'complained'];
+
+@Processor(QUEUES.mail)
+export class MailProcessor {
+  private readonly logger = new Logger(MailProcessor.name);
+
+  constructor(
+    private readonly transport: MailTransportService,
+    private readonly dataSource: DataSource,
+    private readonly env: Env,
+  ) {}
+
+  @Process({ name: JOBS.mail.send, concurrency: 4 })
+  async send(job: Job<SendMailJob>): Promise<{ messageId?: string; skipped?: string }> {
+    const payload = plainToInstance(SendMailPayload, job.data);
+    const errors = validateSync(payload);
+    if (errors.length) {
+      // Permanent: retrying a malformed payload cannot succeed.
+      this.logger.error(`mail job ${job.id} (${job.data?.kind}) has an invalid payload; dropped`);
+      return { skipped: 'invalid-payload' };
+    }
+    if (payload.subscriberId) {
+      const rows: { status: string }[] = await this.dataSource.query('SELECT status FROM subscribers WHERE id = $1', [
+        payload.subscriberId,
+      ]);
+      if (rows[0] && NEVER_MAIL.includes(rows[0].status)) {
+        this.logger.log(`mail job ${job.id} (${payload.kind}) skipped: recipient ${rows[0].status}`);
+        return { skipped: rows[0].status };
+      }
+    }
+    const info = await this.transport.send({
+      from: payload.from ?? this.env.MAIL_FROM,
+      to: payload.to,
+      replyTo: payload.replyTo,
+      subject: payload.subject,
+      text: payload.text,
+      html: payload.html,
+      headers: payload.headers,
+    });
+    this.logger.log(`mail job ${job.id} (${payload.kind}) sent`);
+    return { messageId: info.messageId };
+  }
+
+  @OnQueueFailed()
+  onFailed(job: Job<SendMailJob>, err: Error): void {
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+    this.logger.warn(`mail job ${job.id} (${job.data?.kind}) attempt ${job.attemptsMade} failed${final ? ', giving up' : ''}: ${err.message}`);
+  }
+}

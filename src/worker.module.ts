@@ -1,0 +1,16 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { Env } from './core/config/env';
+import { CoreModule } from './core/core.module';
+import { MailProcessor } from './core/mail/mail.processor';
+import { DOMAIN_MODULES } from './domain-modules';
+
+/** Every queue consumer. Registered only where jobs should run: the worker role, or `npm start` (both roles). */
+export const PROCESSORS: Provider[] = [MailProcessor];
+
+/** The worker role: core + domain modules + every processor, no HTTP server. */
+@Module({})
+export class WorkerModule {
+  static forRoot(env: Env): DynamicModule {
+    return { module: WorkerModule, imports: [CoreModule.forRoot(env), ...DOMAIN_MODULES], providers: PROCESSORS };
+  }
+}
