@@ -11,6 +11,7 @@ import { HttpExceptionFilter } from './http/http-exception.filter';
 import { PublicThrottlerGuard } from './http/public-throttler.guard';
 import { RateLimitModule } from './http/rate-limit.module';
 import { createValidationPipe } from './http/validation';
+import { ShutdownLogger } from './lifecycle';
 import { loggingModule } from './logging/logging';
 import { MailTransportService } from './mail/mail-transport.service';
 import { MailController } from './mail/mail.controller';
@@ -47,6 +48,7 @@ export class CoreModule {
         { provide: Env, useValue: env },
         MailTransportService,
         MailService,
+        ShutdownLogger,
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         { provide: APP_GUARD, useClass: PublicThrottlerGuard },

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Env } from './config/env';
 import { DatabaseNotMigratedError, prepareDatabase } from './database/prepare-database';
 
@@ -33,4 +33,12 @@ export function armShutdownDeadline(env: Env): void {
   };
   process.once('SIGTERM', () => arm('SIGTERM'));
   process.once('SIGINT', () => arm('SIGINT'));
+}
+
+/** Logs the end of a graceful shutdown: queues closed, connections drained (Nest then re-raises the signal). */
+@Injectable()
+export class ShutdownLogger implements OnApplicationShutdown {
+  onApplicationShutdown(signal?: string): void {
+    new Logger('Shutdown').log(`shutdown complete${signal ? ` (${signal})` : ''}`);
+  }
 }

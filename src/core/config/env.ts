@@ -121,6 +121,32 @@ export class Env {
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
   WORKER_CONCURRENCY = 4;
 
+  /** Blasts: one global sending rate in messages per second, shared by every worker through Redis (MSG-8). */
+  @Transform(toNum) @IsNumber() @Min(0.1) @Max(100000)
+  SEND_RATE_PER_SECOND = 50;
+
+  /** Blasts: recipients per queued batch job (a job claims its rows in small chunks while it sends). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10000)
+  SEND_BATCH_SIZE = 500;
+
+  /** Blasts: how often each worker heartbeats, starts due scheduled blasts and re-enqueues lost batches. */
+  @Transform(toInt) @IsInt() @Min(100)
+  BLAST_RECONCILE_INTERVAL_MS = 5000;
+
+  /** Blasts: a worker silent this long is presumed dead; its in-flight rows are re-sent and counted as possible duplicates. */
+  @Transform(toInt) @IsInt() @Min(500)
+  BLAST_WORKER_STALE_MS = 30000;
+
+  /** DKIM signing of blasts (COMP-2): all three set → every blast message is signed. Key is PEM (\n escapes allowed). */
+  @IsOptional() @Matches(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { message: 'DKIM_DOMAIN must be a domain name' })
+  DKIM_DOMAIN?: string;
+
+  @IsOptional() @Matches(/^[a-z0-9._-]{1,63}$/i, { message: 'DKIM_SELECTOR must be a DNS label' })
+  DKIM_SELECTOR?: string;
+
+  @IsOptional() @Matches(/-----BEGIN (RSA )?PRIVATE KEY-----/, { message: 'DKIM_PRIVATE_KEY must be a PEM private key' })
+  DKIM_PRIVATE_KEY?: string;
+
   @IsOptional() @IsEmail({}, { message: 'TEST_EMAIL_TO must be an email address' })
   TEST_EMAIL_TO?: string;
 

@@ -16,7 +16,6 @@ function walk(dir: string, out: string[] = []): string[] {
 }
 
 function classesIn(files: string[]): Function[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return files.flatMap((f) => Object.values(require(f) as Record<string, unknown>)).filter(
     (v): v is Function => typeof v === 'function',
   );
