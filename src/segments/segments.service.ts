@@ -1,0 +1,166 @@
+import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { CreateSegmentDto, SegmentCountDto, UpdateSegmentDto } from './dto/segment.dto';
+import { Segment } from './segment.entity';
+import { buildSegmentQuery, MAX_SEGMENT_NESTING, SegmentQuery, segmentReferences } from './segment-query';
+
+const SAMPLE_SIZE = 10;
+/** A count that runs longer than this is cancelled (a runaway tree must not hold a connection). */
+const COUNT_TIMEOUT_MS = 30_000;
+/** Serialises segment writes so two concurrent edits cannot create a reference cycle between them. */
+const SEGMENT_WRITE_LOCK = 0x5e6_0001;
+const MAX_LOADED_SEGMENTS = 200;
+
+const pgCode = (e: unknown) => (e as { code?: string; driverError?: { code?: string } }).code ?? (e as { driverError?: { code?: string } }).driverError?.code;
+
+@Injectable()
+export class SegmentsService {
+  private readonly logger = new Logger(SegmentsService.name);
+
+  constructor(
+    @InjectRepository(Segment) private readonly segments: Repository<Segment>,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  list(): Promise<Segment[]> {
+    return this.segments.find({ order: { name: 'ASC' } });
+  }
+
+  async get(id: string): Promise<Segment> {
+    const segment = await this.segments.findOne({ where: { id } });
+    if (!segment) throw new NotFoundException(`Segment ${id} not found`);
+    return segment;
+  }
+
+  async create(dto: CreateSegmentDto): Promise<Segment> {
+    return this.write(async (m) => {
+      await this.compile(dto.rules, 1, undefined, m);
+      const segment = m.create(Segment, {
+        name: dto.name.trim(),
+        description: dto.description ?? null,
+        rules: dto.rules,
+        referencedSegmentIds: segmentReferences(dto.rules),
+      });
+      const saved = await m.save(segment);
+      this.logger.log(`segment ${saved.id} created`);
+      return saved;
+    });
+  }
+
+  async update(id: string, dto: UpdateSegmentDto): Promise<Segment> {
+    return this.write(async (m) => {
+      const segment = await m.findOne(Segment, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!segment) throw new NotFoundException(`Segment ${id} not found`);
+      if (dto.rules !== undefined) {
+        await this.compile(dto.rules, 1, id, m);
+        segment.rules = dto.rules;
+        segment.referencedSegmentIds = segmentReferences(dto.rules);
+      }
+      if (dto.name !== undefined) segment.name = dto.name.trim();
+      if (dto.description !== undefined) segment.description = dto.description;
+      return m.save(segment);
+    });
+  }
+
+  /** Refuses (409) while another segment references it, or while a blast uses it (foreign key). */
+  async remove(id: string): Promise<void> {
+    await this.write(async (m) => {
+      const segment = await m.findOne(Segment, { where: { id } });
+      if (!segment) throw new NotFoundException(`Segment ${id} not found`);
+      // segments_referenced_segment_ids_gin.
+      const users: { id: string; name: string }[] = await m.query(
+        `SELECT id, name FROM segments WHERE referenced_segment_ids @> ARRAY[$1::uuid] ORDER BY name`,
+        [id],
+      );
+      if (users.length) {
+        throw new ConflictException({
+          message: `Segment ${id} is used by ${users.length} other segment(s): ${users.map((u) => u.name).join(', ')}; remove those references first`,
+          details: users.map((u) => ({ path: 'id', message: `referenced by segment ${u.id} (${u.name})` })),
+        });
+      }
+      try {
+        await m.query(`SAVEPOINT segment_delete`);
+        await m.delete(Segment, { id });
+      } catch (e) {
+        if (pgCode(e) === '23503') {
+          await m.query(`ROLLBACK TO SAVEPOINT segment_delete`);
+          throw new ConflictException(`Segment ${id} is used by a blast and cannot be deleted`);
+        }
+        throw e;
+      }
+      this.logger.log(`segment ${id} deleted`);
+    });
+  }
+
+  /**
+   * The audience condition of a saved segment over `s` (subscribers), placeholders from `firstParamIndex`;
+   * `null` means everyone (`TRUE`). Does NOT include `s.status = 'subscribed'`: the caller adds it.
+   */
+  async audienceFilter(segmentId: string | null, firstParamIndex: number): Promise<SegmentQuery> {
+    if (segmentId === null) return { sql: 'TRUE', params: [] };
+    const segment = await this.get(segmentId);
+    return this.compile(segment.rules, firstParamIndex, segment.id);
+  }
+
+  /** SEG-3: subscribed members of a saved segment, right now, with a small sample. */
+  async count(segmentId: string): Promise<SegmentCountDto> {
+    return this.countWhere(await this.audienceFilter(segmentId, 1));
+  }
+
+  /** SEG-3: the same for an unsaved rule tree. */
+  async preview(rules: unknown): Promise<SegmentCountDto> {
+    return this.countWhere(await this.compile(rules, 1));
+  }
+
+  /**
+   * Validates and compiles `rules`, loading every saved segment they reach through `{"segment": id}` (the
+   * transitive closure); `selfId` marks the segment being saved, so a reference back to it is a cycle.
+   */
+  async compile(rules: unknown, firstParamIndex: number, selfId?: string, m: EntityManager = this.dataSource.manager): Promise<SegmentQuery> {
+    const known = new Map<string, unknown>();
+    if (selfId) known.set(selfId.toLowerCase(), rules);
+    let frontier = segmentReferences(rules).filter((id) => !known.has(id));
+    for (let level = 0; frontier.length && level <= MAX_SEGMENT_NESTING && known.size < MAX_LOADED_SEGMENTS; level++) {
+      const rows: { id: string; rules: unknown }[] = await m.query(`SELECT id, rules FROM segments WHERE id = ANY ($1::uuid[])`, [frontier]);
+      for (const r of rows) known.set(r.id, r.rules);
+      frontier = [...new Set(rows.flatMap((r) => segmentReferences(r.rules)))].filter((id) => !known.has(id));
+    }
+    return buildSegmentQuery(rules, { firstParamIndex, segments: known, selfId });
+  }
+
+  private async countWhere(filter: SegmentQuery): Promise<SegmentCountDto> {
+    try {
+      return await this.dataSource.transaction('READ COMMITTED', async (m) => {
+        await m.query(`SET LOCAL statement_timeout = ${COUNT_TIMEOUT_MS}`);
+        // Partial indexes on status = 'subscribed' (tags GIN, state, created_at, zip, custom_fields GIN).
+        const where = `s.status = 'subscribed' AND (${filter.sql})`;
+        const [{ count }] = await m.query(`SELECT count(*)::int AS count FROM subscribers s WHERE ${where}`, filter.params);
+        const sample = count
+          ? await m.query(
+              `SELECT s.id, s.email, s.first_name AS "firstName", s.last_name AS "lastName", s.state, s.zip
+                 FROM subscribers s WHERE ${where} LIMIT ${SAMPLE_SIZE}`,
+              filter.params,
+            )
+          : [];
+        return { count, sample };
+      });
+    } catch (e) {
+      if (pgCode(e) === '57014') throw new ServiceUnavailableException('Counting this segment took too long; try a narrower rule');
+      throw e;
+    }
+  }
+
+  /** A segment write under the write lock; a duplicate name is a 409. */
+  private async write<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.dataSource.transaction(async (m) => {
+        await m.query(`SELECT pg_advisory_xact_lock($1)`, [SEGMENT_WRITE_LOCK]);
+        return work(m);
+      });
+    } catch (e) {
+      if (pgCode(e) === '23505') throw new ConflictException('A segment with this name already exists');
+      throw e;
+    }
+  }
+}
