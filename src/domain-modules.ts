@@ -1,4 +1,5 @@
 import { BlastsModule } from './blasts/blasts.module';
+import { BouncesModule } from './bounces/bounces.module';
 import { LegislatorsModule } from './legislators/legislators.module';
 import { PetitionsModule } from './petitions/petitions.module';
 import { PreferencesModule } from './preferences/preferences.module';
@@ -17,4 +18,5 @@ export const DOMAIN_MODULES = [
   PetitionsModule,
   SettingsModule,
   BlastsModule,
+  BouncesModule,
 ];

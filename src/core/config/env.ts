@@ -147,6 +147,49 @@ export class Env {
   @IsOptional() @Matches(/-----BEGIN (RSA )?PRIVATE KEY-----/, { message: 'DKIM_PRIVATE_KEY must be a PEM private key' })
   DKIM_PRIVATE_KEY?: string;
 
+  /** HMAC-SHA256 key of the signed bounce webhooks (POST /webhooks/bounces, /webhooks/dsn). Unset: they answer 401. */
+  @IsOptional() @IsString() @MinLength(16, { message: 'BOUNCE_WEBHOOK_SECRET must be at least 16 characters' })
+  BOUNCE_WEBHOOK_SECRET?: string;
+
+  /** Soft bounces (after the last successful delivery) within SOFT_BOUNCE_WINDOW_DAYS that mark a subscriber bounced. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  SOFT_BOUNCE_LIMIT = 3;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(365)
+  SOFT_BOUNCE_WINDOW_DAYS = 30;
+
+  /** A blast pauses when complaints / sent exceeds this fraction (0.003 = 0.3 %) … */
+  @Transform(toNum) @IsNumber() @Min(0) @Max(1)
+  COMPLAINT_RATE_PAUSE_THRESHOLD = 0.003;
+
+  /** … and it has at least this many complaints (so one complaint on a tiny test blast can be tuned away). */
+  @Transform(toInt) @IsInt() @Min(1)
+  COMPLAINT_PAUSE_MIN_COMPLAINTS = 1;
+
+  /** Amazon SNS topics whose SES notifications are accepted (comma-separated ARNs). Empty: any topic with a valid signature. */
+  @Transform(toList) @IsString({ each: true })
+  SES_SNS_TOPIC_ARNS: string[] = [];
+
+  /** Confirm SNS subscriptions automatically by visiting their SubscribeURL (otherwise they are only recorded). */
+  @Transform(toBool) @IsBoolean()
+  SES_SNS_AUTO_CONFIRM = true;
+
+  /** Double opt-in: delay before the one reminder to a still-unconfirmed signup (default 2 days). */
+  @Transform(toInt) @IsInt() @Min(1000)
+  DOUBLE_OPT_IN_REMINDER_DELAY_MS = 2 * 24 * 3600 * 1000;
+
+  /** Senate roster loaded on first start when the legislators table is empty (relative paths: from the project root). */
+  @IsString() @MinLength(1)
+  LEGISLATORS_SNAPSHOT_FILE = 'data/legislators-current.yaml';
+
+  /** Load LEGISLATORS_SNAPSHOT_FILE on start when no senator is in the database yet. */
+  @Transform(toBool) @IsBoolean()
+  LEGISLATORS_LOAD_ON_START = true;
+
+  /** Petition signatures accepted per IP address per 24 hours (public sign endpoint and hosted page together). */
+  @Transform(toInt) @IsInt() @Min(1)
+  PETITION_SIGNATURES_PER_IP_PER_DAY = 50;
+
   @IsOptional() @IsEmail({}, { message: 'TEST_EMAIL_TO must be an email address' })
   TEST_EMAIL_TO?: string;
 

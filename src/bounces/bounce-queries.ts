@@ -1,0 +1,52 @@
+/**
+ * The SQL of bounce handling, in one place. Parameters are positional; each statement names the index it uses.
+ */
+
+/** Store one event; a repeated dedupe key stores nothing (bounce_events_dedupe_key). */
+export const INSERT_EVENT_SQL = `
+  INSERT INTO bounce_events (subscriber_id, blast_id, type, provider, code, detail, message_id, attribution, dedupe_key, occurred_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+  ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+  RETURNING id`;
+
+/** Serializes the policy decisions of one subscriber (two soft bounces arriving together both see each other). */
+export const LOCK_SUBSCRIBER_SQL = `SELECT id, email, status FROM subscribers WHERE id = $1 FOR UPDATE`;
+
+/** Hard bounce: no more mail of any kind (PREF-5). A complaint is never downgraded to a bounce. */
+export const MARK_BOUNCED_SQL = `
+  UPDATE subscribers SET status = 'bounced', updated_at = now()
+  WHERE id = $1 AND status IN ('subscribed', 'unconfirmed', 'unsubscribed')
+  RETURNING status`;
+
+export const MARK_COMPLAINED_SQL = `
+  UPDATE subscribers SET status = 'complained', updated_at = now()
+  WHERE id = $1 AND status <> 'complained'
+  RETURNING status`;
+
+/**
+ * Soft bounces that count: inside the window and after the subscriber's last successful delivery. A delivery is
+ * successful when it was sent and no bounce of any kind was attributed to it (otherwise the very message that
+ * soft-bounced would reset its own count). Uses bounce_events_subscriber_idx; the delivery part is appended only
+ * when the blasts schema exists (see BouncesService.deliveriesSchema).
+ */
+export const COUNT_SOFT_SQL = (withDeliveries: boolean, sentAtColumn: string) => `
+  SELECT count(*)::int AS n FROM bounce_events e
+  WHERE e.subscriber_id = $1 AND e.type = 'soft' AND e.occurred_at > now() - make_interval(days => $2)
+  ${
+    withDeliveries
+      ? `AND e.occurred_at > coalesce((
+          SELECT max(d.${sentAtColumn}) FROM blast_deliveries d
+          WHERE d.subscriber_id = $1 AND d.status = 'sent' AND d.${sentAtColumn} IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM bounce_events b
+                            WHERE b.subscriber_id = d.subscriber_id AND b.blast_id = d.blast_id)
+        ), '-infinity')`
+      : ''
+  }`;
+
+/** Per-blast counts for stats and the complaint-rate guard (bounce_events_blast_idx). */
+export const BLAST_COUNTS_SQL = `
+  SELECT count(DISTINCT subscriber_id) FILTER (WHERE type = 'hard')::int AS hard,
+         count(DISTINCT subscriber_id) FILTER (WHERE type = 'soft')::int AS soft,
+         count(DISTINCT subscriber_id) FILTER (WHERE type = 'complaint')::int AS complaints,
+         count(*) FILTER (WHERE type = 'policy')::int AS policy
+  FROM bounce_events WHERE blast_id = $1`;

@@ -1,0 +1,182 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Env } from '../core/config/env';
+import { SubscribersService } from '../subscribers/subscribers.service';
+import { Attribution } from './bounce-event.entity';
+import {
+  BLAST_COUNTS_SQL,
+  COUNT_SOFT_SQL,
+  INSERT_EVENT_SQL,
+  LOCK_SUBSCRIBER_SQL,
+  MARK_BOUNCED_SQL,
+  MARK_COMPLAINED_SQL,
+} from './bounce-queries';
+import { BounceType, classifySmtpReply } from './smtp-reply';
+
+/** A bounce, complaint or policy rejection as any intake reports it; at least one of subscriberId, messageId, email. */
+export interface BounceReport {
+  type: BounceType;
+  /** `smtp`, `dsn`, `ses`, or a webhook's provider name. */
+  provider: string;
+  subscriberId?: string | null;
+  blastId?: string | null;
+  /** The Message-ID of the message that bounced (ours), which names the blast and the recipient. */
+  messageId?: string | null;
+  email?: string | null;
+  /** Provider or SMTP code, e.g. `550 5.1.1`. */
+  code?: string | null;
+  detail?: string | null;
+  occurredAt?: Date;
+  /** Same key twice (a provider retrying its webhook, the send loop retrying a batch) → stored and applied once. */
+  dedupeKey?: string | null;
+}
+
+/** What happened: the subscriber was marked, the soft bounce counted, the organizer alerted, or nothing new. */
+export type BounceAction = 'bounced' | 'complained' | 'counted' | 'alerted' | 'recorded' | 'unmatched' | 'duplicate';
+
+export interface BounceOutcome {
+  action: BounceAction;
+  type: BounceType;
+  eventId: string | null;
+  subscriberId: string | null;
+  blastId: string | null;
+}
+
+/** The send loop's report of an SMTP rejection of one recipient of one blast. */
+export interface SmtpRejection {
+  subscriberId: string;
+  blastId?: string | null;
+  responseCode: number;
+  response: string;
+  messageId?: string | null;
+}
+
+export interface BlastBounceCounts {
+  hard: number;
+  soft: number;
+  complaints: number;
+  policy: number;
+}
+
+const clip = (s: string | null | undefined, n: number) => (s == null ? null : s.slice(0, n));
+
+/**
+ * COMP-3 policy, applied the same way whatever the intake (SMTP reply at send time, signed webhook, SES, DSN/ARF):
+ * - hard bounce → subscriber `bounced` at once;
+ * - soft bounce → `bounced` once SOFT_BOUNCE_LIMIT of them fall inside SOFT_BOUNCE_WINDOW_DAYS after the last
+ *   successful delivery;
+ * - complaint → `complained` and a suppression hash, so the address stays suppressed even after erasure/re-import;
+ * - policy (5.7.x, about the sender) → recorded as an organizer alert, nobody suppressed.
+ */
+@Injectable()
+export class BouncesService {
+  private readonly logger = new Logger(BouncesService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly subscribers: SubscribersService,
+    private readonly env: Env,
+  ) {}
+
+  /** Called by the blast send loop on a 5xx reply for one recipient. */
+  async handleSmtpRejection(r: SmtpRejection): Promise<BounceOutcome> {
+    const { type } = classifySmtpReply(r.responseCode, r.response);
+    return this.record({
+      type: type === 'none' ? 'hard' : type,
+      provider: 'smtp',
+      subscriberId: r.subscriberId,
+      blastId: r.blastId ?? null,
+      messageId: r.messageId ?? null,
+      code: clip(`${r.responseCode} ${r.response}`.trim(), 100),
+      detail: clip(r.response, 1000),
+      dedupeKey: r.blastId ? `smtp:${r.blastId}:${r.subscriberId}` : null,
+    });
+  }
+
+  /** Called by the send loop when a 4xx deferral exhausted its retries: one soft bounce. */
+  async handleSoftBounce(r: SmtpRejection): Promise<BounceOutcome> {
+    return this.record({
+      type: 'soft',
+      provider: 'smtp',
+      subscriberId: r.subscriberId,
+      blastId: r.blastId ?? null,
+      messageId: r.messageId ?? null,
+      code: clip(`${r.responseCode} ${r.response}`.trim(), 100),
+      detail: clip(r.response, 1000),
+      dedupeKey: r.blastId ? `smtp-soft:${r.blastId}:${r.subscriberId}` : null,
+    });
+  }
+
+  /** Records one event and applies the policy, in one transaction that locks the subscriber row. */
+  async record(report: BounceReport): Promise<BounceOutcome> {
+    const outcome = await this.db.transaction(async (m) => this.recordIn(m, report));
+    if (outcome.action === 'alerted') {
+      this.logger.warn(`sender policy rejection recorded (event ${outcome.eventId}, blast ${outcome.blastId ?? '-'}, code ${report.code ?? '-'})`);
+    } else if (outcome.action !== 'duplicate') {
+      this.logger.log(`${report.type} from ${report.provider}: ${outcome.action} (event ${outcome.eventId}, subscriber ${outcome.subscriberId ?? '-'}, blast ${outcome.blastId ?? '-'})`);
+    }
+    return outcome;
+  }
+
+  private async recordIn(m: EntityManager, report: BounceReport): Promise<BounceOutcome> {
+    const target = await this.attribute(m, report);
+    let subscriber: { id: string; email: string; status: string } | undefined;
+    if (target.subscriberId) {
+      [subscriber] = await m.query(LOCK_SUBSCRIBER_SQL, [target.subscriberId]);
+      if (!subscriber) target.subscriberId = null;
+    }
+    const inserted: { id: string }[] = await m.query(INSERT_EVENT_SQL, [
+      target.subscriberId,
+      target.blastId,
+      report.type,
+      clip(report.provider, 40),
+      clip(report.code, 100),
+      clip(report.detail, 1000),
+      clip(report.messageId, 998),
+      target.attribution,
+      clip(report.dedupeKey, 300),
+      report.occurredAt ?? new Date(),
+    ]);
+    const base = { type: report.type, subscriberId: target.subscriberId, blastId: target.blastId };
+    if (!inserted[0]) return { ...base, action: 'duplicate', eventId: null };
+    const eventId = inserted[0].id;
+    if (report.type === 'policy') return { ...base, action: 'alerted', eventId };
+    if (!subscriber) return { ...base, action: 'unmatched', eventId };
+
+    if (report.type === 'complaint') {
+      await m.query(MARK_COMPLAINED_SQL, [subscriber.id]);
+      await this.subscribers.suppress(subscriber.email, 'complained', m);
+      return { ...base, action: 'complained', eventId };
+    }
+    if (report.type === 'hard') {
+      const changed = await m.query(MARK_BOUNCED_SQL, [subscriber.id]);
+      return { ...base, action: changed[0] ? 'bounced' : 'recorded', eventId };
+    }
+    const [{ n }] = await m.query(COUNT_SOFT_SQL(false, 'sent_at'), [subscriber.id, this.env.SOFT_BOUNCE_WINDOW_DAYS]);
+    if (n >= this.env.SOFT_BOUNCE_LIMIT) {
+      const changed = await m.query(MARK_BOUNCED_SQL, [subscriber.id]);
+      return { ...base, action: changed[0] ? 'bounced' : 'recorded', eventId };
+    }
+    return { ...base, action: 'counted', eventId };
+  }
+
+  /** Who the event is about: given directly, by our Message-ID (also naming the blast), or by address. */
+  private async attribute(
+    m: EntityManager,
+    r: BounceReport,
+  ): Promise<{ subscriberId: string | null; blastId: string | null; attribution: Attribution }> {
+    if (r.subscriberId) return { subscriberId: r.subscriberId, blastId: r.blastId ?? null, attribution: 'subscriber' };
+    if (r.email) {
+      const s = await this.subscribers.findByEmail(r.email, m).catch(() => null);
+      if (s) return { subscriberId: s.id, blastId: r.blastId ?? null, attribution: 'address' };
+    }
+    return { subscriberId: null, blastId: r.blastId ?? null, attribution: 'none' };
+  }
+
+  /** Bounce and complaint figures of one blast (MSG-9 stats). */
+  async countsForBlast(blastId: string): Promise<BlastBounceCounts> {
+    const [row] = await this.db.query(BLAST_COUNTS_SQL, [blastId]);
+    return row;
+  }
+}
