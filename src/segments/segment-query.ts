@@ -227,7 +227,8 @@ class Compiler {
     if (items.length === 0) return this.fail(path, `empty "${kind}" group`);
     if (items.length > MAX_GROUP_ITEMS) return this.fail(path, `at most ${MAX_GROUP_ITEMS} rules in a group`);
     const parts = items.map((item, i) => this.rule(item, `${path}[${i}]`, depth + 1));
-    return parts.length === 1 ? parts[0] : `(${parts.map((p) => `(${p})`).join(kind === 'and' ? ' AND ' : ' OR ')})`;
+    // Every compiled node is a safe operand of AND/OR/NOT (parenthesised or binding tighter), so no extra parens.
+    return parts.length === 1 ? parts[0] : `(${parts.join(kind === 'and' ? ' AND ' : ' OR ')})`;
   }
 
   private text(value: unknown, path: string, what = 'a string'): string | undefined {
@@ -476,7 +477,7 @@ class Compiler {
       return FALSE_SQL;
     }
     this.params.push(...nested.params);
-    return `(${sql})`;
+    return sql;
   }
 }
 
