@@ -1,10 +1,20 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Subscriber } from '../subscribers/subscriber.entity';
+import { SubscriberTopicOptOut, Topic } from '../topics/topic.entity';
 import { PreferenceLinksService } from './preference-links.service';
+import { PreferencePagesController } from './preference-pages.controller';
+import { PreferencesService } from './preferences.service';
 import { UnsubscribeTokenService } from './unsubscribe-token.service';
 
-/** Preference center and unsubscribe (UNSUB-1..6): signed links, the token pages, and the changes they make. */
+/**
+ * Preference center and unsubscribe (UNSUB-1..6): signed links (exported for the blast send loop), the public
+ * token pages, and the changes they make to a subscriber's frequency, topics and status.
+ */
 @Module({
-  providers: [UnsubscribeTokenService, PreferenceLinksService],
+  imports: [TypeOrmModule.forFeature([Subscriber, Topic, SubscriberTopicOptOut])],
+  controllers: [PreferencePagesController],
+  providers: [UnsubscribeTokenService, PreferenceLinksService, PreferencesService],
   exports: [UnsubscribeTokenService, PreferenceLinksService],
 })
 export class PreferencesModule {}

@@ -1,0 +1,77 @@
+/**
+ * Frequency caps (PREF-2..4): the one place the rules are written down. The blast freeze applies them set-based in
+ * SQL (`capCountsSql` + `capSkipSql`), the send loop re-checks them per recipient just before each message, and
+ * `capSkipReason` states the same rules in plain TypeScript for unit tests and previews.
+ *
+ * What counts: every blast delivery to the person, whatever its priority, that was sent — or is frozen and not yet
+ * sent (pending/sending). Counting frozen-but-unsent rows is what makes two concurrently frozen blasts unable to
+ * both take a `weekly` subscriber (freezes are serialized by an advisory lock, so the second sees the first's rows).
+ */
+import type { Frequency } from '../subscribers/subscriber.entity';
+
+export type BlastPriority = 'normal' | 'important';
+export type CapSkipReason = 'frequency_cap' | 'org_cap';
+
+/** Rolling windows, in days, of the capped frequencies: at most one blast per window. */
+export const FREQUENCY_WINDOW_DAYS: Readonly<Record<'weekly' | 'monthly', number>> = { weekly: 7, monthly: 30 };
+/** The org-wide cap's window (PREF-3). */
+export const ORG_CAP_WINDOW_HOURS = 24;
+/** Delivery statuses that count towards a cap. */
+export const CAP_COUNTED_STATUSES = ['pending', 'sending', 'sent'] as const;
+
+export interface RecentDeliveries {
+  /** Counted deliveries in the last 24 h, 7 days and 30 days. */
+  day: number;
+  week: number;
+  month: number;
+}
+
+/** The cap rule that stops this blast reaching this person, or null when it may go. */
+export function capSkipReason(
+  frequency: Frequency,
+  priority: BlastPriority,
+  recent: RecentDeliveries,
+  orgCapPerDay: number | null,
+): CapSkipReason | null {
+  if (frequency === 'important_only' && priority !== 'important') return 'frequency_cap';
+  if (frequency === 'weekly' && recent.week >= 1) return 'frequency_cap';
+  if (frequency === 'monthly' && recent.month >= 1) return 'frequency_cap';
+  if (orgCapPerDay !== null && recent.day >= orgCapPerDay) return 'org_cap';
+  return null;
+}
+
+/**
+ * Per subscriber, counted deliveries of OTHER blasts in the three windows, as a derived table
+ * `(subscriber_id, day, week, month)`. `$blastParam` is this blast's id (its own rows never count against it).
+ * Uses blast_deliveries_caps_idx (subscriber_id, created_at) WHERE status IN counted statuses.
+ * `subscriberFilter`, when given, restricts the scan to some subscribers (the send loop's claimed rows).
+ */
+export function capCountsSql(blastParam: string, subscriberFilter = 'TRUE'): string {
+  const statuses = CAP_COUNTED_STATUSES.map((s) => `'${s}'`).join(', ');
+  return `(
+    SELECT c.subscriber_id,
+           count(*) FILTER (WHERE c.created_at > now() - interval '${ORG_CAP_WINDOW_HOURS} hours')::int AS day,
+           count(*) FILTER (WHERE c.created_at > now() - interval '${FREQUENCY_WINDOW_DAYS.weekly} days')::int AS week,
+           count(*)::int AS month
+      FROM blast_deliveries c
+     WHERE c.status IN (${statuses})
+       AND c.created_at > now() - interval '${FREQUENCY_WINDOW_DAYS.monthly} days'
+       AND c.blast_id <> ${blastParam}
+       AND ${subscriberFilter}
+     GROUP BY c.subscriber_id
+  )`;
+}
+
+/**
+ * A CASE expression giving 'frequency_cap', 'org_cap' or NULL, over the subscriber `s`, the counts row `rc`
+ * (from `capCountsSql`, LEFT JOINed: NULL means none), the blast's priority `$priorityParam` and the org cap
+ * `$orgCapParam` (NULL: no cap). Mirrors `capSkipReason`.
+ */
+export function capSkipSql(priorityParam: string, orgCapParam: string): string {
+  return `CASE
+    WHEN s.frequency = 'important_only' AND ${priorityParam}::text <> 'important' THEN 'frequency_cap'
+    WHEN s.frequency = 'weekly' AND coalesce(rc.week, 0) >= 1 THEN 'frequency_cap'
+    WHEN s.frequency = 'monthly' AND coalesce(rc.month, 0) >= 1 THEN 'frequency_cap'
+    WHEN ${orgCapParam}::int IS NOT NULL AND coalesce(rc.day, 0) >= ${orgCapParam}::int THEN 'org_cap'
+  END`;
+}

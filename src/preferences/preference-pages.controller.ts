@@ -1,0 +1,94 @@
+import { applyDecorators, Body, Controller, Get, Header, HttpCode, Param, Post, Req, UseFilters } from '@nestjs/common';
+import { ApiConsumes, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { Throttle } from '@nestjs/throttler';
+import type { FastifyRequest } from 'fastify';
+import { Public } from '../core/http/auth.decorators';
+import { PreferenceFormDto } from './dto/preference-form.dto';
+import { PreferencePageExceptionFilter, TOKEN_PAGE_HEADERS } from './preference-page.filter';
+import { PreferencesService } from './preferences.service';
+
+/** Mail providers send RFC 8058 one-click POSTs from a few addresses: budgets far above a person's clicking. */
+const PAGE_BUDGET = { default: { limit: 1200, ttl: 60_000 } };
+const ONE_CLICK_BUDGET = { default: { limit: 6000, ttl: 60_000 } };
+
+/** The unsubscribe confirmation page's own button marks itself, so stats can tell it from a mailbox's one-click. */
+export const PAGE_BUTTON_FIELD = 'from';
+
+/**
+ * Drain a multipart one-click body (RFC 8058 allows multipart/form-data): its content is irrelevant — the POST to
+ * the token URL is the request — but the stream must be consumed. Returns the fields read, best effort.
+ */
+async function readFields(req: FastifyRequest): Promise<Record<string, unknown>> {
+  if (!req.isMultipart()) return (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+  const fields: Record<string, unknown> = {};
+  try {
+    for await (const part of req.parts({ limits: { fields: 20, fieldSize: 1024, files: 1, fileSize: 16 * 1024 } })) {
+      if (part.type === 'file') part.file.resume();
+      else fields[part.fieldname] = part.value;
+    }
+  } catch {
+    // A malformed or oversized body does not make the unsubscribe any less wanted.
+  }
+  return fields;
+}
+
+/** An HTML token page: its content type and the UNSUB-5 headers (errors get the same from the filter). */
+const TokenPage = () =>
+  applyDecorators(
+    Header('Content-Type', 'text/html; charset=utf-8'),
+    ...Object.entries(TOKEN_PAGE_HEADERS).map(([name, value]) => Header(name, value)),
+  );
+
+@ApiTags('preference pages')
+@Public()
+@UseFilters(PreferencePageExceptionFilter)
+@ApiProduces('text/html')
+@ApiNotFoundResponse({ description: 'Tampered, truncated or unknown token — one HTML page whatever the cause' })
+@ApiTooManyRequestsResponse({ description: 'Per-IP rate limit (HTML page with Retry-After)' })
+@Controller()
+export class PreferencePagesController {
+  constructor(private readonly preferences: PreferencesService) {}
+
+  @Get('preferences/:token')
+  @TokenPage()
+  @Throttle(PAGE_BUDGET)
+  @ApiOperation({ summary: 'Preference center (UNSUB-2): masked address, frequency, topics, unsubscribe/resubscribe' })
+  @ApiOkResponse({ description: 'HTML page' })
+  preferencesPage(@Param('token') token: string): Promise<string> {
+    return this.preferences.preferencesPage(token);
+  }
+
+  @Post('preferences/:token')
+  @HttpCode(200)
+  @TokenPage()
+  @Throttle(PAGE_BUDGET)
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiOperation({ summary: 'Apply the preference form and show what changed (UNSUB-2)' })
+  @ApiOkResponse({ description: 'HTML page listing the changes' })
+  applyPreferences(@Param('token') token: string, @Body() form: PreferenceFormDto): Promise<string> {
+    return this.preferences.applyPreferences(token, form);
+  }
+
+  @Get('unsubscribe/:token')
+  @TokenPage()
+  @Throttle(PAGE_BUDGET)
+  @ApiOperation({ summary: 'Unsubscribe confirmation page (UNSUB-3); GET and HEAD never change anything' })
+  @ApiOkResponse({ description: 'HTML page with one button, offering fewer emails instead' })
+  unsubscribePage(@Param('token') token: string): Promise<string> {
+    return this.preferences.unsubscribeConfirmPage(token);
+  }
+
+  @Post('unsubscribe/:token')
+  @HttpCode(200)
+  @TokenPage()
+  @Throttle(ONE_CLICK_BUDGET)
+  @ApiConsumes('application/x-www-form-urlencoded', 'multipart/form-data')
+  @ApiOperation({
+    summary: 'Unsubscribe (UNSUB-3) and RFC 8058 one-click (UNSUB-4): body List-Unsubscribe=One-Click, no cookie, 200, idempotent',
+  })
+  @ApiOkResponse({ description: 'HTML confirmation with an undo button' })
+  async unsubscribe(@Param('token') token: string, @Req() req: FastifyRequest): Promise<string> {
+    const fields = await readFields(req);
+    return this.preferences.unsubscribe(token, fields[PAGE_BUTTON_FIELD] === 'page' ? 'unsubscribe-page' : 'one-click');
+  }
+}

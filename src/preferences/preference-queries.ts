@@ -1,0 +1,56 @@
+/**
+ * The preference domain's SQL. Every statement touches one subscriber by primary key (subscribers_pkey) and
+ * its opt-outs by the (subscriber_id, topic_id) primary key.
+ */
+
+/**
+ * Unsubscribe a `subscribed` or `unconfirmed` person and record the event, atomically; bounced, complained and
+ * already-unsubscribed people are left as they are (so a repeated one-click POST changes nothing). The row lock
+ * makes two concurrent POSTs record one event. $1 subscriber id, $2 blast id or null, $3 via.
+ * Returns no row when the subscriber does not exist.
+ */
+export const UNSUBSCRIBE_SQL = `
+  WITH target AS (
+    SELECT id, email, status FROM subscribers WHERE id = $1 FOR UPDATE
+  ), changed AS (
+    UPDATE subscribers s
+       SET status = 'unsubscribed', unsubscribed_at = now(), unsubscribed_blast_id = $2::uuid, updated_at = now()
+      FROM target
+     WHERE s.id = target.id AND target.status IN ('subscribed', 'unconfirmed')
+    RETURNING s.id
+  ), event AS (
+    INSERT INTO unsubscribe_events (subscriber_id, blast_id, kind, via)
+    SELECT id, $2::uuid, 'unsubscribe', $3 FROM changed
+  )
+  SELECT target.email, target.status AS "previousStatus", EXISTS (SELECT 1 FROM changed) AS changed FROM target`;
+
+/**
+ * Resubscribe an `unsubscribed` person from their own link: fresh consent, recorded as such. Never touches
+ * bounced or complained people. $1 subscriber id, $2 blast id or null, $3 consent wording.
+ */
+export const RESUBSCRIBE_SQL = `
+  WITH changed AS (
+    UPDATE subscribers
+       SET status = 'subscribed', consent_at = now(), consent_source = 'preference-center', consent_text = $3,
+           unsubscribed_at = NULL, unsubscribed_blast_id = NULL, updated_at = now()
+     WHERE id = $1 AND status = 'unsubscribed'
+    RETURNING id
+  )
+  INSERT INTO unsubscribe_events (subscriber_id, blast_id, kind, via)
+  SELECT id, $2::uuid, 'resubscribe', 'preference-center' FROM changed
+  RETURNING subscriber_id`;
+
+/** The subscriber's row, locked for the rest of the transaction (a preference save). */
+export const LOCK_SUBSCRIBER_SQL = `SELECT id, email, status, frequency FROM subscribers WHERE id = $1 FOR UPDATE`;
+
+/** Opt out of the given topics ($2 uuid[]); topics deleted meanwhile are skipped. Returns the topics added. */
+export const ADD_OPT_OUTS_SQL = `
+  INSERT INTO subscriber_topic_opt_outs (subscriber_id, topic_id)
+  SELECT $1, t.id FROM topics t WHERE t.id = ANY($2::uuid[])
+  ON CONFLICT (subscriber_id, topic_id) DO NOTHING
+  RETURNING topic_id`;
+
+/** Opt back in to the given topics ($2 uuid[]). Returns the topics removed. */
+export const REMOVE_OPT_OUTS_SQL = `
+  DELETE FROM subscriber_topic_opt_outs WHERE subscriber_id = $1 AND topic_id = ANY($2::uuid[])
+  RETURNING topic_id`;
