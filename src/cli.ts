@@ -7,6 +7,7 @@ import { ApiKeysService } from './api-keys/api-keys.service';
 import { Env, loadEnvOrExit } from './core/config/env';
 import { ensureDatabaseExists, pendingMigrations, runMigrations } from './core/database/prepare-database';
 import { MailService } from './core/mail/mail.service';
+import { LegislatorsService } from './legislators/legislators.service';
 
 type Args = { positional: string[]; flags: Record<string, string> };
 type Command = {
@@ -47,6 +48,16 @@ const COMMANDS: Record<string, Command> = {
       if (!API_KEY_ROLES.includes(role)) throw new Error(`--role must be one of ${API_KEY_ROLES.join(', ')}`);
       const { key, apiKey } = await ctx!.get(ApiKeysService).create(flags.name ?? `${role} key`, role);
       out(`Created ${apiKey.role} key "${apiKey.name}" (${apiKey.id}). It is shown only now:\n${key}`);
+    },
+  },
+  'legislators:import': {
+    usage: 'legislators:import <file> — load the Senate roster from congress-legislators YAML or JSON (re-runnable)',
+    app: true,
+    run: async ({ positional }, _env, ctx) => {
+      if (!positional[0]) throw new Error('give the path of legislators-current.yaml (or .json)');
+      const r = await ctx!.get(LegislatorsService).importFile(positional[0]);
+      const roles = Object.entries(r.roles).map(([role, id]) => `${role}=${id}`).join(', ') || 'none';
+      out(`${r.senators} senators (${r.created} new, ${r.updated} updated); left office: ${r.leftOffice.join(', ') || 'none'}; roles: ${roles}`);
     },
   },
   'mail:test': {

@@ -1,0 +1,151 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { readFile } from 'node:fs/promises';
+import { DataSource, EntityManager } from 'typeorm';
+import { LeadershipRole, ROLE_LABELS } from './leadership-roles';
+import {
+  MARK_DEPARTED_SQL,
+  REPLACE_ROLES_SQL,
+  ROSTER_LOCK_SQL,
+  SENATOR_COLUMNS,
+  UPSERT_SENATORS_SQL,
+} from './legislator-queries';
+import { parseRoster, Roster } from './roster-file';
+
+/** A senator as every module sees one: names, state, contact, and the leadership roles held now. */
+export interface SenatorView {
+  bioguideId: string;
+  name: string;
+  firstName: string;
+  lastName: string;
+  state: string;
+  party: string | null;
+  senateClass: number | null;
+  stateRank: 'senior' | 'junior' | null;
+  office: string | null;
+  address: string | null;
+  phone: string | null;
+  url: string | null;
+  contactForm: string | null;
+  inOffice: boolean;
+  roles: LeadershipRole[];
+}
+
+export interface LeadershipEntry {
+  role: LeadershipRole;
+  title: string;
+  since: string | null;
+  senator: SenatorView;
+}
+
+export interface RosterImportResult {
+  skipped: boolean;
+  senators: number;
+  created: number;
+  updated: number;
+  leftOffice: string[];
+  roles: Partial<Record<LeadershipRole, string>>;
+}
+
+/** The Senate roster (TGT-1): import, read, and role/state resolution for petitions. */
+@Injectable()
+export class LegislatorsService {
+  private readonly logger = new Logger(LegislatorsService.name);
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Read a congress-legislators file (YAML or JSON) and import it. */
+  async importFile(path: string, options: { onlyIfEmpty?: boolean } = {}): Promise<RosterImportResult> {
+    return this.importRoster(parseRoster(await readFile(path, 'utf8')), options);
+  }
+
+  /**
+   * Replace the roster with this one, in one transaction under an advisory lock: senators upserted, those absent
+   * marked out of office (never deleted), roles replaced. `onlyIfEmpty` makes it a no-op once any senator exists,
+   * so instances starting together load the snapshot once.
+   */
+  async importRoster(roster: Roster, options: { onlyIfEmpty?: boolean } = {}): Promise<RosterImportResult> {
+    const result = await this.dataSource.transaction(async (m) => {
+      await m.query(ROSTER_LOCK_SQL);
+      if (options.onlyIfEmpty && (await this.hasRoster(m))) {
+        return { skipped: true, senators: 0, created: 0, updated: 0, leftOffice: [], roles: {} };
+      }
+      const upserted: { inserted: boolean }[] = await m.query(UPSERT_SENATORS_SQL, [JSON.stringify(roster.senators)]);
+      const departed: { bioguide_id: string }[] = await m.query(MARK_DEPARTED_SQL, [roster.senators.map((s) => s.bioguideId)]);
+      await m.query('DELETE FROM leadership_roles');
+      await m.query(REPLACE_ROLES_SQL, [JSON.stringify(roster.roles)]);
+      const created = upserted.filter((r) => r.inserted).length;
+      return {
+        skipped: false,
+        senators: upserted.length,
+        created,
+        updated: upserted.length - created,
+        leftOffice: departed.map((d) => d.bioguide_id),
+        roles: Object.fromEntries(roster.roles.map((r) => [r.role, r.bioguideId])),
+      };
+    });
+    if (!result.skipped) {
+      this.logger.log(
+        `roster imported: ${result.senators} senators (${result.created} new), ${result.leftOffice.length} left office, ${roster.roles.length} roles`,
+      );
+    }
+    return result;
+  }
+
+  async hasRoster(manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const rows: unknown[] = await manager.query(`SELECT 1 FROM legislators WHERE chamber = 'senate' LIMIT 1`);
+    return rows.length > 0;
+  }
+
+  /** Current senators (or all ever imported), optionally of one state or holding one role. */
+  async listSenators(filter: { state?: string; role?: LeadershipRole; includeFormer?: boolean } = {}): Promise<SenatorView[]> {
+    const where = [`l.chamber = 'senate'`];
+    const params: unknown[] = [];
+    if (!filter.includeFormer) where.push('l.in_office');
+    if (filter.state) {
+      params.push(filter.state);
+      where.push(`l.state = $${params.length}`);
+    }
+    if (filter.role) {
+      params.push(filter.role);
+      where.push(`EXISTS (SELECT 1 FROM leadership_roles r WHERE r.bioguide_id = l.bioguide_id AND r.role = $${params.length})`);
+    }
+    return this.dataSource.query(
+      `SELECT ${SENATOR_COLUMNS} FROM legislators l WHERE ${where.join(' AND ')} ORDER BY l.state, l.state_rank DESC NULLS LAST, l.last_name`,
+      params,
+    );
+  }
+
+  /** Senators by bioguide id, in office or not (a petition may name a senator who has since left). */
+  async findSenators(bioguideIds: string[]): Promise<SenatorView[]> {
+    if (bioguideIds.length === 0) return [];
+    return this.dataSource.query(`SELECT ${SENATOR_COLUMNS} FROM legislators l WHERE l.bioguide_id = ANY($1::text[])`, [
+      bioguideIds,
+    ]);
+  }
+
+  /** The two current senators of a state (none for DC, territories, military codes). */
+  senatorsOf(state: string): Promise<SenatorView[]> {
+    return this.listSenators({ state });
+  }
+
+  /** Who holds each leadership role now; roles vacant in the roster are absent. */
+  async leadership(): Promise<LeadershipEntry[]> {
+    const rows: (SenatorView & { role: LeadershipRole; title: string; since: string | null })[] = await this.dataSource.query(
+      `SELECT lr.role AS role, lr.title AS title, to_char(lr.since, 'YYYY-MM-DD') AS since, ${SENATOR_COLUMNS}
+       FROM leadership_roles lr JOIN legislators l ON l.bioguide_id = lr.bioguide_id`,
+    );
+    // A SELECT alias cannot be both the role column and the senator's roles list: split them here.
+    return rows
+      .map(({ role, title, since, ...senator }) => ({ role, title: ROLE_LABELS[role] ?? title, since, senator }))
+      .sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role));
+  }
+
+  /** Holder of each role asked for, resolved now (TGT-2: at signing and at delivery time). */
+  async holdersOf(roles: LeadershipRole[]): Promise<Map<LeadershipRole, SenatorView>> {
+    if (roles.length === 0) return new Map();
+    const entries = await this.leadership();
+    return new Map(entries.filter((e) => roles.includes(e.role)).map((e) => [e.role, e.senator]));
+  }
+}
+
+const ROLE_ORDER: LeadershipRole[] = ['majority_leader', 'minority_leader', 'majority_whip', 'minority_whip', 'president_pro_tempore'];
