@@ -44,10 +44,15 @@ export function capSkipReason(
  * Per subscriber, counted deliveries of OTHER blasts in the three windows, as a derived table
  * `(subscriber_id, day, week, month)`. `$blastParam` is this blast's id (its own rows never count against it).
  * Uses blast_deliveries_caps_idx (subscriber_id, created_at) WHERE status IN counted statuses.
- * `subscriberFilter`, when given, restricts the scan to some subscribers (the send loop's claimed rows).
+ * `subscriberFilter`, when given, restricts the scan to some subscribers (the send loop's claimed rows); the send
+ * loop's re-check counts only sent/sending rows (`counted`), so two blasts pending for one person cannot skip each other.
  */
-export function capCountsSql(blastParam: string, subscriberFilter = 'TRUE'): string {
-  const statuses = CAP_COUNTED_STATUSES.map((s) => `'${s}'`).join(', ');
+export function capCountsSql(
+  blastParam: string,
+  subscriberFilter = 'TRUE',
+  counted: readonly string[] = CAP_COUNTED_STATUSES,
+): string {
+  const statuses = counted.map((s) => `'${s}'`).join(', ');
   return `(
     SELECT c.subscriber_id,
            count(*) FILTER (WHERE c.created_at > now() - interval '${ORG_CAP_WINDOW_HOURS} hours')::int AS day,

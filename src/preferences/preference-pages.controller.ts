@@ -1,5 +1,5 @@
 import { applyDecorators, Body, Controller, Get, Header, HttpCode, Param, Post, Req, UseFilters } from '@nestjs/common';
-import { ApiConsumes, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../core/http/auth.decorators';
@@ -83,6 +83,11 @@ export class PreferencePagesController {
   @TokenPage()
   @Throttle(ONE_CLICK_BUDGET)
   @ApiConsumes('application/x-www-form-urlencoded', 'multipart/form-data')
+  @ApiBody({
+    required: false,
+    description: 'RFC 8058 body; any content is accepted — the POST to the token URL is the request',
+    schema: { type: 'object', properties: { 'List-Unsubscribe': { type: 'string', enum: ['One-Click'] } } },
+  })
   @ApiOperation({
     summary: 'Unsubscribe (UNSUB-3) and RFC 8058 one-click (UNSUB-4): body List-Unsubscribe=One-Click, no cookie, 200, idempotent',
   })
