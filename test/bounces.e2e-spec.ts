@@ -1,14 +1,39 @@
 import { BouncesService } from '../src/bounces/bounces.service';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { bootApp, TestApp } from './support/app';
-import { insertListMember, statusOf, WEBHOOK_SECRET } from './support/bounce-factories';
+import { SnsHttpClient } from '../src/bounces/sns-http-client';
+import {
+  arfMessage,
+  autoReplyMessage,
+  daysAgo,
+  dsnMessage,
+  insertListMember,
+  postBounceEvents,
+  postDsn,
+  postSns,
+  sesBounce,
+  sesComplaint,
+  signBody,
+  SNS_TEST_CERT,
+  snsMessage,
+  statusOf,
+  WEBHOOK_SECRET,
+} from './support/bounce-factories';
 
 describe('Bounces (e2e, COMP-3)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
     t = await bootApp({ worker: false, env: { BOUNCE_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+    // AWS is outside the machine: serve the test certificate, record subscription confirmations.
+    const sns = t.get(SnsHttpClient);
+    sns.getCertificate = async () => SNS_TEST_CERT;
+    sns.confirmSubscription = async (url: string) => {
+      confirmed.push(url);
+    };
   });
+  const confirmed: string[] = [];
+  const eventCount = async () => (await t.query<{ n: number }>('SELECT count(*)::int AS n FROM bounce_events'))[0].n;
   afterAll(async () => {
     await t?.close();
   });
@@ -37,6 +62,193 @@ describe('Bounces (e2e, COMP-3)', () => {
       const s = await insertListMember(t, 'complained');
       await t.get(BouncesService).handleSmtpRejection({ subscriberId: s.id, responseCode: 550, response: '5.1.1 gone' });
       expect(await statusOf(t, s.id)).toBe('complained');
+    });
+  });
+
+  describe('signed generic webhook POST /webhooks/bounces', () => {
+    it('three soft bounces within 30 days mark the subscriber bounced', async () => {
+      const s = await insertListMember(t);
+      const res1 = await postBounceEvents(t, [{ type: 'soft', email: s.email, code: '452 4.2.2', occurredAt: daysAgo(20) }]);
+      expect(res1.status).toBe(200);
+      expect(res1.body).toEqual({ events: 1, actions: { counted: 1 } });
+      await postBounceEvents(t, [{ type: 'soft', email: s.email, occurredAt: daysAgo(10) }]);
+      expect(await statusOf(t, s.id)).toBe('subscribed');
+      const res3 = await postBounceEvents(t, [{ type: 'soft', email: s.email.toUpperCase(), occurredAt: daysAgo(1) }]);
+      expect(res3.body.actions).toEqual({ bounced: 1 });
+      expect(await statusOf(t, s.id)).toBe('bounced');
+    });
+
+    it('three soft bounces spread over 90 days do not', async () => {
+      const s = await insertListMember(t);
+      for (const d of [80, 40, 1]) {
+        expect((await postBounceEvents(t, [{ type: 'soft', email: s.email, occurredAt: daysAgo(d) }])).status).toBe(200);
+      }
+      expect(await statusOf(t, s.id)).toBe('subscribed');
+      expect(await t.query('SELECT count(*)::int AS n FROM bounce_events WHERE subscriber_id = $1', [s.id])).toEqual([{ n: 3 }]);
+    });
+
+    it('a retried event (same id) is applied once', async () => {
+      const s = await insertListMember(t);
+      const event = { type: 'soft', email: s.email, id: 'evt-retried-1', provider: 'postmark' };
+      for (let i = 0; i < 3; i++) await postBounceEvents(t, [event]);
+      expect(await statusOf(t, s.id)).toBe('subscribed');
+      const last = await postBounceEvents(t, [event]);
+      expect(last.body.actions).toEqual({ duplicate: 1 });
+    });
+
+    it('a hard bounce and a complaint by address; the complaint also suppresses the address for good', async () => {
+      const hard = await insertListMember(t);
+      const complainer = await insertListMember(t);
+      const res = await postBounceEvents(t, [
+        { type: 'hard', email: hard.email, code: '550 5.1.1' },
+        { type: 'complaint', email: complainer.email, provider: 'mailgun' },
+      ]);
+      expect(res.body).toEqual({ events: 2, actions: { bounced: 1, complained: 1 } });
+      expect(await statusOf(t, hard.id)).toBe('bounced');
+      expect(await statusOf(t, complainer.id)).toBe('complained');
+      expect(await t.get(SubscribersService).isSuppressed(complainer.email)).toBe(true);
+      expect(await t.get(SubscribersService).isSuppressed(hard.email)).toBe(false);
+    });
+
+    it('unsigned, forged or re-signed-with-another-secret requests → 401 and nothing changes', async () => {
+      const s = await insertListMember(t);
+      const before = await eventCount();
+      const raw = JSON.stringify({ events: [{ type: 'hard', email: s.email }] });
+      const unsigned = await t.request('POST', '/webhooks/bounces', { key: false, raw, headers: { 'content-type': 'application/json' } });
+      expect(unsigned.status).toBe(401);
+      expect(unsigned.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+      // Signature of another body (the attacker changed the address after signing).
+      const forged = await postBounceEvents(t, [{ type: 'hard', email: s.email }], signBody(JSON.stringify({ events: [{ type: 'hard', email: 'other@example.org' }] })));
+      expect(forged.status).toBe(401);
+      expect((await postBounceEvents(t, [{ type: 'hard', email: s.email }], signBody(raw, 'not-the-secret-at-all-0000'))).status).toBe(401);
+      expect((await postBounceEvents(t, [{ type: 'hard', email: s.email }], 'sha256=zz')).status).toBe(401);
+      // An admin API key is no substitute for the signature.
+      expect((await t.request('POST', '/webhooks/bounces', { raw, headers: { 'content-type': 'application/json' } })).status).toBe(401);
+      expect(await statusOf(t, s.id)).toBe('subscribed');
+      expect(await eventCount()).toBe(before);
+    });
+
+    it('signed but invalid events → 400 naming the field, nothing recorded', async () => {
+      const before = await eventCount();
+      const cases: [unknown[], string][] = [
+        [[{ type: 'bounce', email: 'a@example.org' }], 'events.0.type'],
+        [[{ type: 'hard' }], 'events.0.email'],
+        [[{ type: 'hard', email: 'not-an-address' }], 'events.0.email'],
+        [[{ type: 'soft', email: 'a@example.org', occurredAt: 'yesterday' }], 'events.0.occurredAt'],
+        [[{ type: 'soft', email: 'a@example.org', extra: 1 }], 'events.0.extra'],
+      ];
+      for (const [events, path] of cases) {
+        const res = await postBounceEvents(t, events as Record<string, unknown>[]);
+        expect(res.status).toBe(400);
+        expect(JSON.stringify(res.body)).toContain(path.split('.').pop());
+      }
+      const empty = await postBounceEvents(t, []);
+      expect(empty.status).toBe(400);
+      const badJson = '{"events": [';
+      expect((await t.request('POST', '/webhooks/bounces', { key: false, raw: badJson, headers: { 'content-type': 'application/json', 'x-cloture-signature': signBody(badJson) } })).status).toBe(400);
+      expect(await eventCount()).toBe(before);
+    });
+  });
+
+  describe('Amazon SES via SNS POST /webhooks/bounces/ses', () => {
+    it('a signed SES complaint marks the subscriber complained and suppresses the address', async () => {
+      const s = await insertListMember(t);
+      const res = await postSns(t, snsMessage('Notification', sesComplaint(s.email)));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ type: 'Notification', events: 1, actions: { complained: 1 } });
+      expect(await statusOf(t, s.id)).toBe('complained');
+      expect(await t.get(SubscribersService).isSuppressed(s.email)).toBe(true);
+      const [event] = await t.query('SELECT type, provider, code FROM bounce_events WHERE subscriber_id = $1', [s.id]);
+      expect(event).toEqual({ type: 'complaint', provider: 'ses', code: 'abuse' });
+    });
+
+    it('Permanent bounce → bounced; Transient → counted as soft (SignatureVersion 1 too)', async () => {
+      const hard = await insertListMember(t);
+      const soft = await insertListMember(t);
+      expect((await postSns(t, snsMessage('Notification', sesBounce(hard.email, 'Permanent')))).body.actions).toEqual({ bounced: 1 });
+      expect((await postSns(t, snsMessage('Notification', sesBounce(soft.email, 'Transient'), { version: '1' }))).body.actions).toEqual({ counted: 1 });
+      expect(await statusOf(t, hard.id)).toBe('bounced');
+      expect(await statusOf(t, soft.id)).toBe('subscribed');
+    });
+
+    it('a redelivered notification is applied once', async () => {
+      const s = await insertListMember(t);
+      const msg = snsMessage('Notification', sesBounce(s.email, 'Transient'));
+      await postSns(t, msg);
+      expect((await postSns(t, msg)).body.actions).toEqual({ duplicate: 1 });
+    });
+
+    it('rejects a tampered message, a foreign certificate URL or key, and nothing changes', async () => {
+      const s = await insertListMember(t);
+      const before = await eventCount();
+      const tampered = snsMessage('Notification', sesComplaint('someone-else@example.org'));
+      tampered.Message = sesComplaint(s.email);
+      expect((await postSns(t, tampered)).status).toBe(401);
+      for (const certUrl of ['http://sns.us-east-1.amazonaws.com/cert.pem', 'https://sns.us-east-1.amazonaws.com.evil.example/cert.pem', 'https://evil.example/sns.us-east-1.amazonaws.com.pem']) {
+        expect((await postSns(t, snsMessage('Notification', sesComplaint(s.email), { certUrl }))).status).toBe(401);
+      }
+      const { privateKey } = await import('node:crypto').then((c) => c.generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }));
+      expect((await postSns(t, snsMessage('Notification', sesComplaint(s.email), { key: privateKey }))).status).toBe(401);
+      expect((await t.request('POST', '/webhooks/bounces/ses', { key: false, raw: '{"Type":"Notification"}', headers: { 'content-type': 'text/plain' } })).status).toBe(400);
+      expect((await t.request('POST', '/webhooks/bounces/ses', { key: false, raw: 'not json', headers: { 'content-type': 'text/plain' } })).status).toBe(400);
+      expect(await statusOf(t, s.id)).toBe('subscribed');
+      expect(await eventCount()).toBe(before);
+    });
+
+    it('records and confirms a SubscriptionConfirmation', async () => {
+      const msg = snsMessage('SubscriptionConfirmation', 'You have chosen to subscribe to the topic.');
+      const res = await postSns(t, msg);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ type: 'SubscriptionConfirmation', subscription: 'confirmed' });
+      expect(confirmed).toContain(msg.SubscribeURL);
+      const [row] = await t.query('SELECT topic_arn, confirmed_at FROM sns_subscriptions');
+      expect(row.topic_arn).toBe(msg.TopicArn);
+      expect(row.confirmed_at).not.toBeNull();
+    });
+  });
+
+  describe('raw DSN / ARF intake POST /webhooks/dsn', () => {
+    it('an RFC 3464 report with 5.1.1 marks the recipient bounced', async () => {
+      const s = await insertListMember(t);
+      const res = await postDsn(t, dsnMessage({ to: s.email }));
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ events: 1, actions: { bounced: 1 } });
+      expect(await statusOf(t, s.id)).toBe('bounced');
+    });
+
+    it('a DSN for 5.7.26 (DMARC) suppresses nobody; a delayed report is not a bounce', async () => {
+      const s = await insertListMember(t);
+      expect((await postDsn(t, dsnMessage({ to: s.email, status: '5.7.26' }))).body).toEqual({ events: 1, actions: { alerted: 1 } });
+      expect((await postDsn(t, dsnMessage({ to: s.email, status: '4.4.1', action: 'delayed', diagnostic: '421 4.4.1 timeout' }))).body).toMatchObject({ events: 0, ignored: 'no-failure' });
+      expect(await statusOf(t, s.id)).toBe('subscribed');
+    });
+
+    it('an ARF abuse report marks the recipient complained and suppressed', async () => {
+      const s = await insertListMember(t);
+      const res = await postDsn(t, arfMessage({ to: s.email }));
+      expect(res.body).toEqual({ events: 1, actions: { complained: 1 } });
+      expect(await statusOf(t, s.id)).toBe('complained');
+      expect(await t.get(SubscribersService).isSuppressed(s.email)).toBe(true);
+    });
+
+    it('an auto-reply is ignored: nothing recorded, nobody changed', async () => {
+      const s = await insertListMember(t);
+      const before = await eventCount();
+      const res = await postDsn(t, autoReplyMessage(s.email));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ events: 0, ignored: 'auto-reply' });
+      expect(await statusOf(t, s.id)).toBe('subscribed');
+      expect(await eventCount()).toBe(before);
+    });
+
+    it('an unsigned report → 401; an unreadable or wrongly typed body → 4xx', async () => {
+      const s = await insertListMember(t);
+      const raw = dsnMessage({ to: s.email });
+      expect((await t.request('POST', '/webhooks/dsn', { key: false, raw, headers: { 'content-type': 'message/rfc822' } })).status).toBe(401);
+      expect((await postDsn(t, raw, signBody(`${raw}x`))).status).toBe(401);
+      expect(await statusOf(t, s.id)).toBe('subscribed');
+      const odd = await t.request('POST', '/webhooks/dsn', { key: false, raw: 'x', headers: { 'content-type': 'application/pdf', 'x-cloture-signature': signBody('x') } });
+      expect(odd.status).toBe(415);
     });
   });
 });

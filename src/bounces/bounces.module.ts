@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
 import { SubscribersModule } from '../subscribers/subscribers.module';
+import { BounceIntakeService } from './bounce-intake.service';
+import { BounceWebhooksController } from './bounce-webhooks.controller';
 import { BouncesService } from './bounces.service';
+import { SesNotificationsService } from './ses-notifications.service';
+import { SnsHttpClient } from './sns-http-client';
+import { WebhookSignatureGuard } from './webhook-signature.guard';
 
 /**
  * Bounces, complaints and sender-policy rejections (COMP-3): one event store and one policy, fed by the blast send
@@ -8,7 +13,8 @@ import { BouncesService } from './bounces.service';
  */
 @Module({
   imports: [SubscribersModule],
-  providers: [BouncesService],
+  controllers: [BounceWebhooksController],
+  providers: [BouncesService, BounceIntakeService, SesNotificationsService, SnsHttpClient, WebhookSignatureGuard],
   exports: [BouncesService],
 })
 export class BouncesModule {}

@@ -18,7 +18,8 @@ export async function createHttpApp(module: DynamicModule, env: Env): Promise<Ne
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
+  // rawBody: signed webhooks (bounces) verify an HMAC over the exact bytes received (req.rawBody).
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false, rawBody: true });
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
 
@@ -41,6 +42,8 @@ export async function createHttpApp(module: DynamicModule, env: Env): Promise<Ne
   });
   // CSV bodies are handed to the route as a stream (imports are far larger than any JSON body).
   fastify.addContentTypeParser(['text/csv', 'application/csv'], (_req, payload, done) => done(null, payload));
+  // Raw MIME reports (DSN/ARF bounce intake) arrive as bytes: their signature covers the bytes, the parser wants them.
+  fastify.addContentTypeParser(['message/rfc822', 'multipart/report'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // Errors Fastify raises before a handler runs (bad JSON, body too large, wrong content type) reach Nest's
   // exception layer too, so HttpExceptionFilter answers them in the same envelope.

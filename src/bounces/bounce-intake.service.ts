@@ -1,0 +1,47 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { BounceAction, BounceReport, BouncesService } from './bounces.service';
+import { parseDsnOrArf } from './dsn-report';
+import { BounceWebhookEventDto, DsnResultDto } from './dto/bounce-webhook.dto';
+
+/** Signed intake (generic JSON events, raw DSN/ARF reports) turned into bounce reports for BouncesService. */
+@Injectable()
+export class BounceIntakeService {
+  constructor(private readonly bounces: BouncesService) {}
+
+  async fromWebhook(events: BounceWebhookEventDto[]): Promise<DsnResultDto> {
+    const now = Date.now();
+    return this.apply(
+      events.map((e) => {
+        const provider = e.provider ?? 'webhook';
+        const at = e.occurredAt ? new Date(Math.min(new Date(e.occurredAt).getTime(), now)) : undefined;
+        // Retried deliveries of one event are applied once: by the provider's id, else by the event's own content
+        // (only when it is dated — undated events cannot be told apart from a genuinely repeated bounce).
+        const dedupeKey = e.id
+          ? `webhook:${provider}:${e.id}`
+          : e.occurredAt
+            ? `webhook:${createHash('sha256').update(JSON.stringify([provider, e.type, e.email?.toLowerCase(), e.messageId, e.code, e.occurredAt])).digest('hex')}`
+            : null;
+        return { type: e.type, provider, email: e.email, messageId: e.messageId, code: e.code, detail: e.detail, occurredAt: at, dedupeKey };
+      }),
+    );
+  }
+
+  async fromDsn(raw: unknown): Promise<DsnResultDto> {
+    const bytes = Buffer.isBuffer(raw) ? raw : typeof raw === 'string' ? Buffer.from(raw) : null;
+    if (!bytes || bytes.length === 0) throw new BadRequestException('Send the report as raw MIME (Content-Type: message/rfc822)');
+    const parsed = await parseDsnOrArf(bytes).catch(() => null);
+    if (!parsed) throw new BadRequestException('The body is not a readable MIME message');
+    if (parsed.kind === 'ignored') return { events: 0, actions: {}, ignored: parsed.reason };
+    return this.apply(parsed.reports);
+  }
+
+  private async apply(reports: BounceReport[]): Promise<DsnResultDto> {
+    const actions: Partial<Record<BounceAction, number>> = {};
+    for (const r of reports) {
+      const { action } = await this.bounces.record(r);
+      actions[action] = (actions[action] ?? 0) + 1;
+    }
+    return { events: reports.length, actions };
+  }
+}
