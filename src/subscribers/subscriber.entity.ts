@@ -67,6 +67,10 @@ export class Subscriber {
   @Column({ name: 'unsubscribed_blast_id', type: 'uuid', nullable: true })
   unsubscribedBlastId: string | null;
 
+  /** Set when the person was erased (SUB-5): personal data replaced, a keyed hash kept in `suppressions`. */
+  @Column({ name: 'erased_at', type: 'timestamptz', nullable: true })
+  erasedAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -18,13 +18,17 @@ import {
   SOURCE_MAX_LENGTH,
 } from './subscriber-fields';
 import {
+  MERGE_TAGS_SQL,
   rowToSubscriber,
   SUBSCRIBER_COLUMNS,
+  SubscriberFilter,
+  subscriberFilterSql,
   SubscriberRow,
   UPDATE_PROFILE_BY_EMAIL_SQL,
   UPSERT_SUBSCRIBER_SQL,
 } from './subscriber-queries';
-import { Subscriber, SubscriberStatus } from './subscriber.entity';
+import { FREQUENCIES, Frequency, Subscriber, SubscriberStatus } from './subscriber.entity';
+import { stateForZip } from './zip-states';
 
 export { normalizeEmail } from './email-address';
 
@@ -49,6 +53,13 @@ export interface UpsertSubscriberInput {
   source: string;
   /** The person (or the organizer on their behalf) asks for the list. False: profile update of a known address only. */
   subscribe: boolean;
+  /**
+   * Whether an explicit opt-in moves an `unsubscribed` row back (default: same as `subscribe`). The organizer API
+   * and imports pass false: re-adding a person never resubscribes them (SUB-3); petitions with opt-in keep true.
+   */
+  resubscribe?: boolean;
+  /** PREF-2 frequency of a new row, or the new frequency of an existing one (subscribe: true only). */
+  frequency?: Frequency;
   /** Status of a new row or a resubscribe; default `subscribed` (`unconfirmed` under double opt-in). */
   status?: 'subscribed' | 'unconfirmed';
   /**
@@ -136,7 +147,8 @@ export class SubscribersService {
   /**
    * Create-or-update by email (SUB-3) in one atomic statement. Rules:
    * - never changes the status of an existing row, except `unsubscribed` → subscribed/unconfirmed when the caller
-   *   passes `subscribe: true` (an explicit opt-in), recording the consent; bounced/complained never change;
+   *   passes `subscribe: true` (an explicit opt-in by the person; `resubscribe: false` turns this off), recording
+   *   the consent; bounced/complained never change;
    * - `subscribe: false` never creates a row (result `{ subscriber: null, skipped: 'not_subscribed' }`) but
    *   updates the profile of a known address;
    * - a suppressed (erased) address is subscribed again only with fresh consent (`subscribe: true` AND `consent`);
@@ -155,7 +167,7 @@ export class SubscribersService {
       const rows: (SubscriberRow & { created: boolean; previous_status: SubscriberStatus | null })[] = await manager.query(
         UPSERT_SUBSCRIBER_SQL,
         [...params, p.source, p.status, true, fresh, consentAt, p.consent?.source ?? p.source, p.consent?.text ?? null,
-          this.suppressionHashes(p.email)],
+          this.suppressionHashes(p.email), input.resubscribe ?? true, input.frequency ?? null],
       );
       if (rows[0]) {
         return { subscriber: rowToSubscriber(rows[0]), created: rows[0].created, previousStatus: rows[0].created ? null : rows[0].previous_status };
@@ -176,6 +188,9 @@ export class SubscribersService {
     const state = resolveState(cleanState(input.state), zip);
     if (typeof input.source !== 'string' || !input.source || input.source.length > SOURCE_MAX_LENGTH) {
       throw new FieldError('source', `must be 1-${SOURCE_MAX_LENGTH} characters`);
+    }
+    if (input.frequency !== undefined && !(FREQUENCIES as readonly string[]).includes(input.frequency)) {
+      throw new FieldError('frequency', `must be one of ${FREQUENCIES.join(', ')}`);
     }
     if (input.status !== undefined && input.status !== 'subscribed' && input.status !== 'unconfirmed') {
       throw new FieldError('status', 'must be subscribed or unconfirmed');
@@ -201,4 +216,174 @@ export class SubscribersService {
       consent: input.consent,
     };
   }
+
+  // ---- Organizer API (SUB-2, SUB-6) -------------------------------------------------------------------------
+
+  async getOrThrow(id: string, manager: EntityManager = this.db.manager): Promise<Subscriber> {
+    const s = await this.findById(id, manager);
+    if (!s) throw new NotFoundException(`Subscriber ${id} not found`);
+    return s;
+  }
+
+  /**
+   * Profile update by id: given fields overwrite (null clears), tags and custom fields are replaced. A new ZIP
+   * without a state re-derives the state. Status is not changed here (see unsubscribe/resubscribe).
+   */
+  async update(id: string, patch: ProfilePatch): Promise<Subscriber> {
+    const current = await this.getOrThrow(id);
+    if (current.erasedAt) throw new ConflictException('This subscriber was erased; their data can no longer change');
+    const p = orBadRequest(() => ({
+      email: patch.email === undefined ? undefined : cleanEmail(patch.email),
+      firstName: cleanName(patch.firstName, 'firstName'),
+      lastName: cleanName(patch.lastName, 'lastName'),
+      zip: cleanZip(patch.zip),
+      state: cleanState(patch.state),
+      tags: patch.tags === undefined ? undefined : cleanTags(patch.tags) ?? [],
+      customFields: patch.customFields === undefined ? undefined : cleanCustomFields(patch.customFields) ?? {},
+    }));
+    if (p.zip !== undefined && p.state === undefined && p.zip !== null) p.state = stateForZip(p.zip);
+    const sets: string[] = [];
+    const params: unknown[] = [id];
+    const set = (col: string, v: unknown, cast = '') => sets.push(`${col} = $${params.push(v)}${cast}`);
+    if (p.email !== undefined) set('email', p.email);
+    if (p.firstName !== undefined) set('first_name', p.firstName);
+    if (p.lastName !== undefined) set('last_name', p.lastName);
+    if (p.zip !== undefined) set('zip', p.zip);
+    if (p.state !== undefined) set('state', p.state);
+    if (p.tags !== undefined) set('tags', p.tags, '::text[]');
+    if (p.customFields !== undefined) set('custom_fields', JSON.stringify(p.customFields), '::jsonb');
+    if (patch.frequency !== undefined) set('frequency', patch.frequency);
+    if (!sets.length) return current;
+    try {
+      const rows: SubscriberRow[] = await this.db.query(
+        `WITH u AS (UPDATE subscribers SET ${sets.join(', ')}, updated_at = now() WHERE id = $1 RETURNING ${SUBSCRIBER_COLUMNS}) SELECT * FROM u`,
+        params,
+      );
+      if (!rows[0]) throw new NotFoundException(`Subscriber ${id} not found`);
+      return rowToSubscriber(rows[0]);
+    } catch (e) {
+      if ((e as { code?: string }).code === '23505') throw new ConflictException('Another subscriber already has this email address');
+      throw e;
+    }
+  }
+
+  /** Keyset page, newest first; stable under concurrent inserts (new rows sort before the cursor). */
+  async list(filter: SubscriberFilter, limit = 50, cursor?: string): Promise<{ items: Subscriber[]; nextCursor: string | null }> {
+    const params: unknown[] = [];
+    let where = subscriberFilterSql(filter, params);
+    if (cursor) {
+      const c = decodeCursor(cursor);
+      where += ` AND (s.created_at, s.id) < ($${params.push(c.at)}::timestamptz, $${params.push(c.id)}::uuid)`;
+    }
+    const rows: (SubscriberRow & { cursor_at: string })[] = await this.db.query(
+      `SELECT ${SUBSCRIBER_COLUMNS}, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+       FROM subscribers s WHERE ${where}
+       ORDER BY s.created_at DESC, s.id DESC LIMIT $${params.push(limit + 1)}`, // subscribers_created_id_idx
+      params,
+    );
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page.map(rowToSubscriber), nextCursor: more && last ? encodeCursor(last.cursor_at, last.id) : null };
+  }
+
+  /** Adds or removes tags on the given ids or on everyone matching a filter; returns how many rows changed. */
+  async bulkTags(action: 'add' | 'remove', tags: string[], target: { ids?: string[]; filter?: SubscriberFilter }): Promise<number> {
+    const clean = orBadRequest(() => cleanTags(tags) ?? []);
+    if (!!target.ids === !!target.filter) throw new BadRequestException({ message: 'Give exactly one of ids and filter', details: [{ path: 'ids', message: 'give exactly one of ids and filter' }] });
+    const params: unknown[] = [clean];
+    const where = target.ids
+      ? `s.erased_at IS NULL AND s.id = ANY($${params.push(target.ids)}::uuid[])`
+      : subscriberFilterSql(target.filter!, params);
+    const sql =
+      action === 'add'
+        ? `UPDATE subscribers s SET tags = ${MERGE_TAGS_SQL('s.tags', '$1::text[]')}, updated_at = now() WHERE ${where} AND NOT (s.tags @> $1::text[])`
+        : `UPDATE subscribers s SET tags = ARRAY(SELECT t FROM unnest(s.tags) WITH ORDINALITY AS u(t, n) WHERE t <> ALL($1::text[]) ORDER BY n),
+             updated_at = now() WHERE ${where} AND s.tags && $1::text[]`;
+    const [{ count }] = await this.db.query(`WITH u AS (${sql} RETURNING 1) SELECT count(*)::int AS count FROM u`, params);
+    this.logger.log(`bulk tags ${action}: ${count} subscribers`);
+    return count;
+  }
+
+  /** Organizer unsubscribe: subscribed/unconfirmed → unsubscribed (idempotent; bounced/complained stay). */
+  async unsubscribe(id: string): Promise<Subscriber> {
+    await this.getOrThrow(id);
+    await this.db.query(
+      `UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
+       WHERE id = $1 AND status IN ('subscribed', 'unconfirmed')`,
+      [id],
+    );
+    return this.getOrThrow(id);
+  }
+
+  /**
+   * Organizer resubscribe of an unsubscribed, bounced, complained or unconfirmed person: needs a consent basis,
+   * which is recorded; lifts the address's suppression (complaint or erasure) since the person agreed again.
+   */
+  async resubscribe(id: string, consent: { source?: string; text: string }): Promise<Subscriber> {
+    const current = await this.getOrThrow(id);
+    if (current.erasedAt) throw new ConflictException('This subscriber was erased; add the address again with fresh consent');
+    if (!consent?.text?.trim()) throw new BadRequestException({ message: 'consent.text: a consent basis is required to resubscribe', details: [{ path: 'consent.text', message: 'required' }] });
+    if (current.status === 'subscribed') return current;
+    await this.db.transaction(async (m) => {
+      await m.query(
+        `UPDATE subscribers SET status = 'subscribed', consent_at = now(), consent_source = $2, consent_text = $3,
+           unsubscribed_at = NULL, unsubscribed_blast_id = NULL, updated_at = now() WHERE id = $1`,
+        [id, consent.source ?? 'organizer', consent.text.trim()],
+      );
+      await m.query(`DELETE FROM suppressions WHERE email_hash = ANY($1::text[])`, [this.suppressionHashes(current.email)]);
+    });
+    this.logger.log(`subscriber ${id} resubscribed from ${current.status}`);
+    return this.getOrThrow(id);
+  }
+
+  /**
+   * Erase (SUB-5): personal data replaced, the row kept (delivery and signature history stay consistent) with a
+   * placeholder address; a keyed hash of the address goes to `suppressions` so the address stays suppressed for
+   * later imports, upserts and signatures unless the person gives fresh consent. Idempotent.
+   */
+  async erase(id: string): Promise<Subscriber> {
+    const erased = await this.db.transaction(async (m) => {
+      const rows: SubscriberRow[] = await m.query(`SELECT ${SUBSCRIBER_COLUMNS} FROM subscribers WHERE id = $1 FOR UPDATE`, [id]);
+      if (!rows[0]) throw new NotFoundException(`Subscriber ${id} not found`);
+      if (rows[0].erased_at) return rowToSubscriber(rows[0]);
+      await this.suppress(rows[0].email, rows[0].status === 'complained' ? 'complained' : 'erased', m);
+      await m.query(`DELETE FROM subscriber_topic_opt_outs WHERE subscriber_id = $1`, [id]);
+      const [row]: SubscriberRow[] = await m.query(
+        `WITH u AS (UPDATE subscribers SET email = 'erased+' || id || '@erased.invalid', first_name = NULL, last_name = NULL,
+           zip = NULL, state = NULL, tags = '{}', custom_fields = '{}', source = NULL, consent_text = NULL,
+           consent_source = NULL, consent_at = NULL,
+           status = CASE WHEN status IN ('bounced', 'complained') THEN status ELSE 'unsubscribed' END,
+           unsubscribed_at = COALESCE(unsubscribed_at, now()), erased_at = now(), updated_at = now()
+         WHERE id = $1 RETURNING ${SUBSCRIBER_COLUMNS}) SELECT * FROM u`,
+        [id],
+      );
+      return rowToSubscriber(row);
+    });
+    this.logger.log(`subscriber ${id} erased`);
+    return erased;
+  }
+}
+
+export interface ProfilePatch {
+  email?: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  zip?: string | null;
+  state?: string | null;
+  tags?: string[];
+  customFields?: Record<string, unknown>;
+  frequency?: Frequency;
+}
+
+function encodeCursor(at: string, id: string): string {
+  return Buffer.from(`${at}|${id}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!at || !id || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(at) || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw new BadRequestException({ message: 'cursor: not a cursor returned by this endpoint', details: [{ path: 'cursor', message: 'invalid cursor' }] });
+  }
+  return { at, id };
 }
