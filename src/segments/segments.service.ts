@@ -35,6 +35,7 @@ export class SegmentsService {
 
   async create(dto: CreateSegmentDto): Promise<Segment> {
     return this.write(async (m) => {
+      await this.assertNameFree(m, dto.name);
       await this.compile(dto.rules, 1, undefined, m);
       const segment = m.create(Segment, {
         name: dto.name.trim(),
@@ -57,7 +58,10 @@ export class SegmentsService {
         segment.rules = dto.rules;
         segment.referencedSegmentIds = segmentReferences(dto.rules);
       }
-      if (dto.name !== undefined) segment.name = dto.name.trim();
+      if (dto.name !== undefined) {
+        await this.assertNameFree(m, dto.name, id);
+        segment.name = dto.name.trim();
+      }
       if (dto.description !== undefined) segment.description = dto.description;
       return m.save(segment);
     });
@@ -79,16 +83,11 @@ export class SegmentsService {
           details: users.map((u) => ({ path: 'id', message: `referenced by segment ${u.id} (${u.name})` })),
         });
       }
-      try {
-        await m.query(`SAVEPOINT segment_delete`);
-        await m.delete(Segment, { id });
-      } catch (e) {
-        if (pgCode(e) === '23503') {
-          await m.query(`ROLLBACK TO SAVEPOINT segment_delete`);
-          throw new ConflictException(`Segment ${id} is used by a blast and cannot be deleted`);
-        }
-        throw e;
-      }
+      // blasts.segment_id is a foreign key (ON DELETE RESTRICT): check first for a clear answer; the key still guards
+      // against a blast created meanwhile (23503 → 409 below).
+      const [usedByBlast] = await m.query(`SELECT 1 FROM blasts WHERE segment_id = $1 LIMIT 1`, [id]);
+      if (usedByBlast) throw new ConflictException(`Segment ${id} is used by a blast and cannot be deleted`);
+      await m.delete(Segment, { id });
       this.logger.log(`segment ${id} deleted`);
     });
   }
@@ -151,6 +150,12 @@ export class SegmentsService {
     }
   }
 
+  /** Checked under the write lock, so it cannot race; the unique index on lower(name) stays the last word. */
+  private async assertNameFree(m: EntityManager, name: string, exceptId?: string): Promise<void> {
+    const [taken] = await m.query(`SELECT id FROM segments WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2::uuid`, [name.trim(), exceptId ?? null]);
+    if (taken) throw new ConflictException('A segment with this name already exists');
+  }
+
   /** A segment write under the write lock; a duplicate name is a 409. */
   private async write<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
     try {
@@ -160,6 +165,7 @@ export class SegmentsService {
       });
     } catch (e) {
       if (pgCode(e) === '23505') throw new ConflictException('A segment with this name already exists');
+      if (pgCode(e) === '23503') throw new ConflictException('This segment is used by a blast and cannot be deleted');
       throw e;
     }
   }
