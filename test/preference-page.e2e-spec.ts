@@ -44,7 +44,7 @@ describe('Preference page in headless Chromium (e2e)', () => {
       expect(await page.getByLabel('At most one email a month').isChecked()).toBe(true);
       expect(page.url()).toBe(preferencesUrl);
       // Mobile-friendly: nothing wider than the phone's viewport.
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
       expect(await preferenceState(t, s.id)).toMatchObject({ status: 'subscribed', frequency: 'monthly', optOuts: [topic.id] });
     } finally {
       await context.close();

@@ -160,6 +160,24 @@ describe('Preference center (e2e)', () => {
     expect(await preferenceState(t, s.id)).toMatchObject({ status: 'subscribed', frequency: 'all' });
   });
 
+  it('an erased subscriber\'s links are dead: same 404, and the placeholder can never be resubscribed', async () => {
+    const s = await insertPreferenceSubscriber(t, { status: 'unsubscribed' });
+    const path = prefsPath(s.id);
+    const unsubscribe = pathOf(links.forRecipient(s.id).unsubscribeUrl);
+    await t.query(`UPDATE subscribers SET email = 'erased+' || id || '@erased.invalid', erased_at = now() WHERE id = $1`, [s.id]);
+    const reference = await t.request('GET', `/preferences/${'C'.repeat(47)}`, { key: false });
+    for (const res of [
+      await t.request('GET', path, { key: false }),
+      await post(path, [['action', 'resubscribe']]),
+      await t.request('GET', unsubscribe, { key: false }),
+      await t.request('POST', unsubscribe, { key: false, raw: form([['List-Unsubscribe', 'One-Click']]) }),
+    ]) {
+      expect(res.status).toBe(404);
+      expect(res.text).toBe(reference.text);
+    }
+    expect(await preferenceState(t, s.id)).toMatchObject({ status: 'unsubscribed', events: 0 });
+  });
+
   it('the pages are public: no API key, no cookie, and documented in OpenAPI', async () => {
     const doc = await t.request('GET', '/docs-json', { key: false });
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/preferences/{token}', '/unsubscribe/{token}']));

@@ -1,3 +1,8 @@
+/*
+ * Erased subscribers (SUB-5: placeholder address, `erased_at` set) are treated as gone: their links answer the same
+ * 404 as an unknown token, and nothing can resubscribe the placeholder.
+ */
+
 /**
  * The preference domain's SQL. Every statement touches one subscriber by primary key (subscribers_pkey) and
  * its opt-outs by the (subscriber_id, topic_id) primary key.
@@ -11,7 +16,7 @@
  */
 export const UNSUBSCRIBE_SQL = `
   WITH target AS (
-    SELECT id, email, status FROM subscribers WHERE id = $1 FOR UPDATE
+    SELECT id, email, status FROM subscribers WHERE id = $1 AND erased_at IS NULL FOR UPDATE
   ), changed AS (
     UPDATE subscribers s
        SET status = 'unsubscribed', unsubscribed_at = now(), unsubscribed_blast_id = $2::uuid, updated_at = now()
@@ -33,7 +38,7 @@ export const RESUBSCRIBE_SQL = `
     UPDATE subscribers
        SET status = 'subscribed', consent_at = now(), consent_source = 'preference-center', consent_text = $3,
            unsubscribed_at = NULL, unsubscribed_blast_id = NULL, updated_at = now()
-     WHERE id = $1 AND status = 'unsubscribed'
+     WHERE id = $1 AND status = 'unsubscribed' AND erased_at IS NULL
     RETURNING id
   )
   INSERT INTO unsubscribe_events (subscriber_id, blast_id, kind, via)
@@ -41,7 +46,10 @@ export const RESUBSCRIBE_SQL = `
   RETURNING subscriber_id`;
 
 /** The subscriber's row, locked for the rest of the transaction (a preference save). */
-export const LOCK_SUBSCRIBER_SQL = `SELECT id, email, status, frequency FROM subscribers WHERE id = $1 FOR UPDATE`;
+export const LOCK_SUBSCRIBER_SQL = `SELECT id, email, status, frequency FROM subscribers WHERE id = $1 AND erased_at IS NULL FOR UPDATE`;
+
+/** The subscriber a link names, for a page (read only). */
+export const FIND_SUBSCRIBER_SQL = `SELECT id, email, status, frequency FROM subscribers WHERE id = $1 AND erased_at IS NULL`;
 
 /** Opt out of the given topics ($2 uuid[]); topics deleted meanwhile are skipped. Returns the topics added. */
 export const ADD_OPT_OUTS_SQL = `

@@ -14,6 +14,7 @@ import {
 } from './preference-pages';
 import {
   ADD_OPT_OUTS_SQL,
+  FIND_SUBSCRIBER_SQL,
   LOCK_SUBSCRIBER_SQL,
   REMOVE_OPT_OUTS_SQL,
   RESUBSCRIBE_SQL,
@@ -32,7 +33,7 @@ export class InvalidLinkException extends NotFoundException {
   }
 }
 
-interface LockedSubscriber {
+interface SubscriberRow {
   id: string;
   email: string;
   status: SubscriberStatus;
@@ -57,11 +58,7 @@ export class PreferencesService {
   /** `GET /preferences/:token`. */
   async preferencesPage(token: string): Promise<string> {
     const claims = this.claims(token, 'preferences');
-    const subscriber = await this.subscribers.findOne({
-      where: { id: claims.subscriberId },
-      select: { id: true, email: true, status: true, frequency: true },
-    });
-    if (!subscriber) throw new InvalidLinkException();
+    const subscriber = await this.find(claims.subscriberId);
     return renderPreferencesPage({
       action: token,
       maskedEmail: maskEmail(subscriber.email),
@@ -79,7 +76,7 @@ export class PreferencesService {
     const changes: string[] = [];
 
     const subscriber = await this.subscribers.manager.transaction(async (m) => {
-      const [row] = (await m.query(LOCK_SUBSCRIBER_SQL, [claims.subscriberId])) as LockedSubscriber[];
+      const [row] = (await m.query(LOCK_SUBSCRIBER_SQL, [claims.subscriberId])) as SubscriberRow[];
       if (!row) throw new InvalidLinkException();
 
       if (action !== 'unsubscribe') {
@@ -138,8 +135,7 @@ export class PreferencesService {
   /** `GET`/`HEAD /unsubscribe/:token`: the confirmation page. Reads only — mail scanners prefetch links. */
   async unsubscribeConfirmPage(token: string): Promise<string> {
     const claims = this.claims(token, 'unsubscribe');
-    const subscriber = await this.subscribers.findOne({ where: { id: claims.subscriberId }, select: { id: true, email: true, status: true } });
-    if (!subscriber) throw new InvalidLinkException();
+    const subscriber = await this.find(claims.subscriberId);
     return renderUnsubscribeConfirmPage({
       action: token,
       preferencesLink: this.preferencesLink(claims),
@@ -170,6 +166,12 @@ export class PreferencesService {
       preferencesLink,
       undoAction: nowUnsubscribed ? preferencesLink : undefined,
     });
+  }
+
+  private async find(id: string): Promise<SubscriberRow> {
+    const [row] = (await this.subscribers.query(FIND_SUBSCRIBER_SQL, [id])) as SubscriberRow[];
+    if (!row) throw new InvalidLinkException();
+    return row;
   }
 
   private claims(token: string, purpose: TokenPurpose): LinkTokenClaims {
