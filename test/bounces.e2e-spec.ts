@@ -8,6 +8,8 @@ import {
   daysAgo,
   dsnMessage,
   insertListMember,
+  insertManyListMembers,
+  insertSentBlast,
   postBounceEvents,
   postDsn,
   postSns,
@@ -249,6 +251,60 @@ describe('Bounces (e2e, COMP-3)', () => {
       expect(await statusOf(t, s.id)).toBe('subscribed');
       const odd = await t.request('POST', '/webhooks/dsn', { key: false, raw: 'x', headers: { 'content-type': 'application/pdf', 'x-cloture-signature': signBody('x') } });
       expect(odd.status).toBe(415);
+    });
+  });
+
+  describe('attribution, reset and the complaint-rate guard', () => {
+    it('an event naming our Message-ID is attributed to the blast and the recipient (counted in blast stats)', async () => {
+      const s = await insertListMember(t);
+      const blast = await insertSentBlast(t, [s.id]);
+      const res = await postBounceEvents(t, [{ type: 'hard', messageId: blast.messageIdOf(s.id), code: '550 5.1.1' }]);
+      expect(res.body.actions).toEqual({ bounced: 1 });
+      const [event] = await t.query('SELECT subscriber_id, blast_id, attribution FROM bounce_events WHERE blast_id = $1', [blast.id]);
+      expect(event).toEqual({ subscriber_id: s.id, blast_id: blast.id, attribution: 'message_id' });
+      expect(await t.get(BouncesService).countsForBlast(blast.id)).toEqual({ hard: 1, soft: 0, complaints: 0, policy: 0 });
+      // A Message-ID that names no delivery of ours attributes nothing.
+      const stranger = await postBounceEvents(t, [{ type: 'hard', messageId: `<${blast.id}.${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}@mail.cloture.example>` }]);
+      expect(stranger.body.actions).toEqual({ unmatched: 1 });
+    });
+
+    it('a successful delivery resets the soft-bounce count', async () => {
+      const s = await insertListMember(t);
+      const a = await insertSentBlast(t, [s.id], { status: 'sent', sentAt: new Date(Date.now() - 10 * 86_400_000) });
+      const b = await insertSentBlast(t, [s.id], { status: 'sent', sentAt: new Date(Date.now() - 5 * 86_400_000) });
+      await postBounceEvents(t, [{ type: 'soft', messageId: a.messageIdOf(s.id), occurredAt: daysAgo(9) }]);
+      await postBounceEvents(t, [{ type: 'soft', messageId: b.messageIdOf(s.id), occurredAt: daysAgo(4) }]);
+      // Blast c reached the person (no bounce came back): the two earlier soft bounces no longer count.
+      await insertSentBlast(t, [s.id], { status: 'sent', sentAt: new Date(Date.now() - 2 * 86_400_000) });
+      const third = await postBounceEvents(t, [{ type: 'soft', email: s.email, occurredAt: daysAgo(1) }]);
+      expect(third.body.actions).toEqual({ counted: 1 });
+      expect(await statusOf(t, s.id)).toBe('subscribed');
+    });
+
+    it('soft bounces of the messages themselves do not reset their own count', async () => {
+      const s = await insertListMember(t);
+      for (const d of [9, 6, 3]) {
+        const blast = await insertSentBlast(t, [s.id], { status: 'sent', sentAt: new Date(Date.now() - d * 86_400_000) });
+        await postBounceEvents(t, [{ type: 'soft', messageId: blast.messageIdOf(s.id), occurredAt: daysAgo(d - 1) }]);
+      }
+      expect(await statusOf(t, s.id)).toBe('bounced');
+    });
+
+    it('complaints above 0.3 % of sent pause a sending blast with a reason; below, it keeps sending', async () => {
+      const small = await insertManyListMembers(t, 20);
+      const hot = await insertSentBlast(t, small);
+      const res = await postSns(t, snsMessage('Notification', sesComplaint((await t.query('SELECT email FROM subscribers WHERE id = $1', [small[0]]))[0].email, hot.messageIdOf(small[0]))));
+      expect(res.body.actions).toEqual({ complained: 1 });
+      const [paused] = await t.query('SELECT status, pause_reason FROM blasts WHERE id = $1', [hot.id]);
+      expect(paused.status).toBe('paused');
+      expect(paused.pause_reason).toMatch(/1 spam complaint\(s\) for 20 message\(s\) sent \(5 %\).*0\.3 %/);
+
+      const big = await insertManyListMembers(t, 400);
+      const calm = await insertSentBlast(t, big);
+      await postBounceEvents(t, [{ type: 'complaint', messageId: calm.messageIdOf(big[0]) }]);
+      expect((await t.query('SELECT status, pause_reason FROM blasts WHERE id = $1', [calm.id]))[0]).toEqual({ status: 'sending', pause_reason: null });
+      await postBounceEvents(t, [{ type: 'complaint', messageId: calm.messageIdOf(big[1]) }]);
+      expect((await t.query('SELECT status FROM blasts WHERE id = $1', [calm.id]))[0].status).toBe('paused');
     });
   });
 });

@@ -26,22 +26,37 @@ export const MARK_COMPLAINED_SQL = `
 /**
  * Soft bounces that count: inside the window and after the subscriber's last successful delivery. A delivery is
  * successful when it was sent and no bounce of any kind was attributed to it (otherwise the very message that
- * soft-bounced would reset its own count). Uses bounce_events_subscriber_idx; the delivery part is appended only
- * when the blasts schema exists (see BouncesService.deliveriesSchema).
+ * soft-bounced would reset its own count). bounce_events_subscriber_idx; blast_deliveries_caps_idx.
  */
-export const COUNT_SOFT_SQL = (withDeliveries: boolean, sentAtColumn: string) => `
+export const COUNT_SOFT_SQL = `
   SELECT count(*)::int AS n FROM bounce_events e
   WHERE e.subscriber_id = $1 AND e.type = 'soft' AND e.occurred_at > now() - make_interval(days => $2)
-  ${
-    withDeliveries
-      ? `AND e.occurred_at > coalesce((
-          SELECT max(d.${sentAtColumn}) FROM blast_deliveries d
-          WHERE d.subscriber_id = $1 AND d.status = 'sent' AND d.${sentAtColumn} IS NOT NULL
-            AND NOT EXISTS (SELECT 1 FROM bounce_events b
-                            WHERE b.subscriber_id = d.subscriber_id AND b.blast_id = d.blast_id)
-        ), '-infinity')`
-      : ''
-  }`;
+    AND e.occurred_at > coalesce((
+      SELECT max(d.sent_at) FROM blast_deliveries d
+      WHERE d.subscriber_id = $1 AND d.status = 'sent' AND d.sent_at IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM bounce_events b WHERE b.subscriber_id = d.subscriber_id AND b.blast_id = d.blast_id)
+    ), '-infinity')`;
+
+/** The delivery a Message-ID names (primary key lookup; the id must match what was sent). */
+export const DELIVERY_BY_MESSAGE_ID_SQL = `
+  SELECT blast_id, subscriber_id FROM blast_deliveries WHERE blast_id = $1 AND subscriber_id = $2 AND message_id = $3`;
+
+/**
+ * Complaint-rate guard: complaints against messages sent (blast_deliveries_status_idx, bounce_events_blast_idx).
+ */
+export const COMPLAINT_RATE_SQL = `
+  SELECT (SELECT count(*) FROM blast_deliveries WHERE blast_id = $1 AND status IN ('sent', 'bounced', 'complained'))::int AS sent,
+         (SELECT count(DISTINCT coalesce(subscriber_id::text, id::text)) FROM bounce_events WHERE blast_id = $1 AND type = 'complaint')::int AS complaints`;
+
+/**
+ * Pauses a blast still sending, with the reason the organizer sees. Plain SQL rather than BlastsService.pause():
+ * the Blasts module imports this one (the send loop reports SMTP rejections here), so the reverse import would be a
+ * cycle; the sender notices the status change before its next message, as for a manual pause.
+ */
+export const PAUSE_BLAST_SQL = `
+  UPDATE blasts SET status = 'paused', pause_reason = $2, updated_at = now()
+  WHERE id = $1 AND status = 'sending'
+  RETURNING id`;
 
 /** Per-blast counts for stats and the complaint-rate guard (bounce_events_blast_idx). */
 export const BLAST_COUNTS_SQL = `

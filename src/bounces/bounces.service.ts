@@ -6,11 +6,14 @@ import { SubscribersService } from '../subscribers/subscribers.service';
 import { Attribution } from './bounce-event.entity';
 import {
   BLAST_COUNTS_SQL,
+  COMPLAINT_RATE_SQL,
   COUNT_SOFT_SQL,
+  DELIVERY_BY_MESSAGE_ID_SQL,
   INSERT_EVENT_SQL,
   LOCK_SUBSCRIBER_SQL,
   MARK_BOUNCED_SQL,
   MARK_COMPLAINED_SQL,
+  PAUSE_BLAST_SQL,
 } from './bounce-queries';
 import { BounceType, classifySmtpReply } from './smtp-reply';
 
@@ -59,7 +62,13 @@ export interface BlastBounceCounts {
   policy: number;
 }
 
+/** Rows changed by an UPDATE: TypeORM answers UPDATE/DELETE with `[rows, rowCount]`. */
+const changedRows = (result: unknown): number => (Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0);
+
 const clip = (s: string | null | undefined, n: number) => (s == null ? null : s.slice(0, n));
+
+/** Blast Message-IDs are `<blastId.subscriberId@sending-domain>` (see BlastRenderer.messageId). */
+const BLAST_MESSAGE_ID = /^<?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})@([^<>\s]+?)>?$/i;
 
 /**
  * COMP-3 policy, applied the same way whatever the intake (SMTP reply at send time, signed webhook, SES, DSN/ARF):
@@ -111,6 +120,7 @@ export class BouncesService {
   /** Records one event and applies the policy, in one transaction that locks the subscriber row. */
   async record(report: BounceReport): Promise<BounceOutcome> {
     const outcome = await this.db.transaction(async (m) => this.recordIn(m, report));
+    if (outcome.action === 'complained' && outcome.blastId) await this.guardComplaintRate(outcome.blastId);
     if (outcome.action === 'alerted') {
       this.logger.warn(`sender policy rejection recorded (event ${outcome.eventId}, blast ${outcome.blastId ?? '-'}, code ${report.code ?? '-'})`);
     } else if (outcome.action !== 'duplicate') {
@@ -150,13 +160,13 @@ export class BouncesService {
       return { ...base, action: 'complained', eventId };
     }
     if (report.type === 'hard') {
-      const changed = await m.query(MARK_BOUNCED_SQL, [subscriber.id]);
-      return { ...base, action: changed[0] ? 'bounced' : 'recorded', eventId };
+      const changed = changedRows(await m.query(MARK_BOUNCED_SQL, [subscriber.id]));
+      return { ...base, action: changed ? 'bounced' : 'recorded', eventId };
     }
-    const [{ n }] = await m.query(COUNT_SOFT_SQL(false, 'sent_at'), [subscriber.id, this.env.SOFT_BOUNCE_WINDOW_DAYS]);
+    const [{ n }] = await m.query(COUNT_SOFT_SQL, [subscriber.id, this.env.SOFT_BOUNCE_WINDOW_DAYS]);
     if (n >= this.env.SOFT_BOUNCE_LIMIT) {
-      const changed = await m.query(MARK_BOUNCED_SQL, [subscriber.id]);
-      return { ...base, action: changed[0] ? 'bounced' : 'recorded', eventId };
+      const changed = changedRows(await m.query(MARK_BOUNCED_SQL, [subscriber.id]));
+      return { ...base, action: changed ? 'bounced' : 'recorded', eventId };
     }
     return { ...base, action: 'counted', eventId };
   }
@@ -167,11 +177,32 @@ export class BouncesService {
     r: BounceReport,
   ): Promise<{ subscriberId: string | null; blastId: string | null; attribution: Attribution }> {
     if (r.subscriberId) return { subscriberId: r.subscriberId, blastId: r.blastId ?? null, attribution: 'subscriber' };
+    const named = r.messageId ? BLAST_MESSAGE_ID.exec(r.messageId.trim()) : null;
+    if (named) {
+      const [blastId, subscriberId, domain] = [named[1].toLowerCase(), named[2].toLowerCase(), named[3]];
+      const [row] = await m.query(DELIVERY_BY_MESSAGE_ID_SQL, [blastId, subscriberId, `<${blastId}.${subscriberId}@${domain}>`]);
+      if (row) return { subscriberId: row.subscriber_id, blastId: row.blast_id, attribution: 'message_id' };
+    }
     if (r.email) {
       const s = await this.subscribers.findByEmail(r.email, m).catch(() => null);
       if (s) return { subscriberId: s.id, blastId: r.blastId ?? null, attribution: 'address' };
     }
     return { subscriberId: null, blastId: r.blastId ?? null, attribution: 'none' };
+  }
+
+  /**
+   * Complaint-rate guard: a blast still sending whose complaints exceed COMPLAINT_RATE_PAUSE_THRESHOLD of the
+   * messages sent (and number at least COMPLAINT_PAUSE_MIN_COMPLAINTS) is paused, with the reason recorded.
+   */
+  async guardComplaintRate(blastId: string): Promise<boolean> {
+    const [{ sent, complaints }] = await this.db.query(COMPLAINT_RATE_SQL, [blastId]);
+    if (complaints < this.env.COMPLAINT_PAUSE_MIN_COMPLAINTS || complaints <= this.env.COMPLAINT_RATE_PAUSE_THRESHOLD * sent) return false;
+    const pct = (n: number) => `${(Math.round(n * 10000) / 100).toString()} %`;
+    const reason = `Paused automatically: ${complaints} spam complaint(s) for ${sent} message(s) sent (${pct(complaints / Math.max(sent, 1))}), ` +
+      `above the ${pct(this.env.COMPLAINT_RATE_PAUSE_THRESHOLD)} limit (COMPLAINT_RATE_PAUSE_THRESHOLD). Review the audience and content before resuming.`;
+    const paused = changedRows(await this.db.query(PAUSE_BLAST_SQL, [blastId, reason])) > 0;
+    if (paused) this.logger.warn(`blast ${blastId} paused: ${complaints} complaints / ${sent} sent`);
+    return paused;
   }
 
   /** Bounce and complaint figures of one blast (MSG-9 stats). */

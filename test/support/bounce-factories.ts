@@ -277,3 +277,37 @@ export function postDsn(t: TestApp, raw: string, signature?: string) {
     headers: { 'content-type': 'message/rfc822', 'x-cloture-signature': signature ?? signBody(raw) },
   });
 }
+
+/**
+ * A blast that already sent to the given subscribers (rows written directly, as the send loop would leave them):
+ * one `sent` delivery each, with the send loop's Message-ID `<blastId.subscriberId@domain>`.
+ */
+export async function insertSentBlast(
+  t: TestApp,
+  subscriberIds: string[],
+  opts: { status?: string; sentAt?: Date } = {},
+): Promise<{ id: string; messageIdOf: (subscriberId: string) => string }> {
+  const [blast] = await t.query<{ id: string }>(
+    `INSERT INTO blasts (name, subject, html_body, status, started_at) VALUES ('Bounce test', 'Hello', '<p>Hi</p>', $1, now()) RETURNING id`,
+    [opts.status ?? 'sending'],
+  );
+  const messageIdOf = (s: string) => `<${blast.id}.${s}@mail.cloture.example>`;
+  await t.query(
+    `INSERT INTO blast_deliveries (blast_id, subscriber_id, status, seq, message_id, sent_at)
+     SELECT $1::uuid, s, 'sent', ord::int, '<' || $1::text || '.' || s || '@mail.cloture.example>', $3
+     FROM unnest($2::uuid[]) WITH ORDINALITY AS u(s, ord)`,
+    [blast.id, subscriberIds, opts.sentAt ?? new Date()],
+  );
+  return { id: blast.id, messageIdOf };
+}
+
+/** Many subscribed people at once (set-based), for rate tests. */
+export async function insertManyListMembers(t: TestApp, count: number): Promise<string[]> {
+  const prefix = bounceEmail('many').split('@')[0];
+  const rows = await t.query<{ id: string }>(
+    `INSERT INTO subscribers (email, status, source)
+     SELECT $1 || '.' || g || '@example.org', 'subscribed', 'test' FROM generate_series(1, $2) g RETURNING id`,
+    [prefix, count],
+  );
+  return rows.map((r) => r.id);
+}
