@@ -5,11 +5,17 @@
 export const QUEUES = {
   /** Transactional mail: test email, petition thank-you, opt-in confirmation. No caps, retried with back-off. */
   mail: 'mail',
+  /** CSV imports of subscribers (SUB-4): one job per uploaded file, streamed from PostgreSQL, one set-based merge. */
+  imports: 'imports',
+  /** Blasts: freezing an audience, then sending it in batches (MSG-6..8). Rate-limited globally, not by Bull. */
+  blasts: 'blasts',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const JOBS = {
   mail: { send: 'send' },
+  imports: { run: 'run' },
+  blasts: { freeze: 'freeze', sendBatch: 'send-batch' },
 } as const;
 
 /** A transactional message. `to` is one address; the processor refuses bounced/complained recipients (PREF-5). */
@@ -25,4 +31,20 @@ export interface SendMailJob {
   kind: string;
   /** Subscriber it concerns, when known — lets the processor check suppression without reading the address. */
   subscriberId?: string;
+}
+
+/** Freeze a blast's audience (idempotent: a second freeze of the same blast inserts nothing) and enqueue its batches. */
+export interface FreezeBlastJob {
+  blastId: string;
+}
+
+/** Send one batch of a frozen blast: the pending rows with seq in [batch × batchSize, (batch + 1) × batchSize). */
+export interface SendBlastBatchJob {
+  blastId: string;
+  batch: number;
+}
+
+/** Run one uploaded CSV import (its file and options are in `imports` / `import_uploads`). Job id = import id. */
+export interface RunImportJob {
+  importId: string;
 }

@@ -1,0 +1,177 @@
+import Handlebars from 'handlebars';
+import type { SendMailOptions } from 'nodemailer';
+import { Env } from '../core/config/env';
+import type { RecipientLinks } from '../preferences/preference-links.service';
+import { disclaimerSentence, nonDeductibleSentence } from '../settings/notices';
+import type { Settings } from '../settings/settings.entity';
+import { compileHtml, compileText, MergeContext, RenderFn, textTemplateFromHtml } from './blast-template';
+import type { Blast } from './blast.entity';
+
+/** What a recipient row carries into rendering. */
+export interface Recipient {
+  subscriberId: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  zip: string | null;
+  state: string | null;
+  customFields: Record<string, unknown> | null;
+}
+
+export interface RenderedBlast {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** DKIM covers these (COMP-2); nodemailer's default list lacks List-Unsubscribe-Post (RFC 8058 requires it signed). */
+export const DKIM_HEADER_FIELDS =
+  'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:' +
+  'List-Id:List-Unsubscribe:List-Unsubscribe-Post';
+
+const esc = Handlebars.escapeExpression;
+
+export function mergeContext(r: Recipient): MergeContext {
+  return {
+    firstName: r.firstName ?? '',
+    lastName: r.lastName ?? '',
+    email: r.email,
+    zip: r.zip ?? '',
+    state: r.state ?? '',
+    custom: r.customFields && typeof r.customFields === 'object' ? r.customFields : {},
+  };
+}
+
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).replace(/>.*$/, '').toLowerCase();
+}
+
+/** `Name <a@b>` or `a@b` → { name, address }. */
+function parseAddress(value: string): { name: string; address: string } {
+  const m = value.match(/^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/);
+  return m ? { name: m[1].trim(), address: m[2].trim() } : { name: '', address: value.trim() };
+}
+
+/**
+ * Everything needed to turn one blast into per-recipient messages, compiled once (STYLE 8): the subject, preheader,
+ * HTML and text templates, the organization footer (MSG-3, COMP-1), the headers and DKIM options (COMP-2).
+ */
+export class BlastRenderer {
+  private readonly subject: RenderFn;
+  private readonly preheader: RenderFn | null;
+  private readonly html: RenderFn;
+  private readonly text: RenderFn;
+  private readonly from: { name: string; address: string };
+  private readonly replyTo: string | undefined;
+  readonly sendingDomain: string;
+  private readonly listId: string;
+  private readonly dkim: SendMailOptions['dkim'];
+  private readonly footerNotices: string[];
+  private readonly legalName: string;
+  private readonly postalLines: string[];
+
+  constructor(
+    readonly blast: Blast,
+    settings: Settings,
+    env: Env,
+  ) {
+    this.subject = compileText(blast.subject);
+    this.preheader = blast.preheader ? compileText(blast.preheader) : null;
+    this.html = compileHtml(blast.htmlBody);
+    this.text = compileText(blast.textBody ?? textTemplateFromHtml(blast.htmlBody));
+    const fallback = parseAddress(env.MAIL_FROM);
+    const address = blast.fromEmail ?? settings.defaultFromEmail ?? fallback.address;
+    const name = blast.fromName ?? settings.defaultFromName ?? settings.legalName ?? fallback.name;
+    this.from = { name, address };
+    this.replyTo = blast.replyTo ?? settings.defaultReplyTo ?? undefined;
+    this.sendingDomain = (settings.sendingDomain ?? domainOf(address)).toLowerCase();
+    this.legalName = settings.legalName ?? '';
+    const phrase = this.legalName.replace(/["\\\r\n]/g, '') || 'Cloture';
+    const encoded = /^[\x20-\x7e]*$/.test(phrase) ? `"${phrase}"` : `=?UTF-8?B?${Buffer.from(phrase).toString('base64')}?=`;
+    this.listId = `${encoded} <blasts.${this.sendingDomain}>`;
+    this.footerNotices = [disclaimerSentence(settings), nonDeductibleSentence(settings), ...(settings.extraNotices ?? [])].filter(
+      (n): n is string => !!n,
+    );
+    this.postalLines = (settings.postalAddress ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    this.dkim =
+      env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
+        ? {
+            domainName: env.DKIM_DOMAIN,
+            keySelector: env.DKIM_SELECTOR,
+            privateKey: env.DKIM_PRIVATE_KEY.replace(/\\n/g, '\n'),
+            headerFieldNames: DKIM_HEADER_FIELDS,
+          }
+        : undefined;
+  }
+
+  /** Subject, HTML and text of one recipient's message, footer included in both parts. */
+  render(r: Recipient, links: Pick<RecipientLinks, 'preferencesUrl' | 'unsubscribeUrl'>): RenderedBlast {
+    const ctx = mergeContext(r);
+    const subject = this.subject(ctx).replace(/[\r\n]+/g, ' ').trim();
+    const preheader = this.preheader ? this.preheader(ctx).replace(/\s+/g, ' ').trim() : '';
+    return {
+      subject,
+      html: this.withFooterHtml(this.html(ctx), r.email, links, preheader),
+      text: `${this.text(ctx).trim()}\n\n${this.footerText(r.email, links)}`,
+    };
+  }
+
+  /** The nodemailer message for one recipient: one To, unique Message-ID, one-click unsubscribe headers, DKIM. */
+  message(r: Recipient, links: RecipientLinks, messageId: string): SendMailOptions {
+    const body = this.render(r, links);
+    return {
+      from: this.from,
+      to: r.email,
+      replyTo: this.replyTo,
+      subject: body.subject,
+      html: body.html,
+      text: body.text,
+      messageId,
+      date: new Date(),
+      headers: {
+        // prepared: written as they are (nodemailer would otherwise MIME-encode the quoted List-Id phrase)
+        'List-Unsubscribe': { prepared: true, value: links.listUnsubscribe },
+        'List-Unsubscribe-Post': { prepared: true, value: links.listUnsubscribePost },
+        'List-Id': { prepared: true, value: this.listId },
+        'X-Cloture-Blast': this.blast.id,
+      },
+      dkim: this.dkim,
+    };
+  }
+
+  /** Stable per (blast, recipient): a re-send after a crash carries the same id, so receivers can de-duplicate. */
+  messageId(subscriberId: string): string {
+    return `<${this.blast.id}.${subscriberId}@${this.sendingDomain}>`;
+  }
+
+  private footerText(email: string, links: Pick<RecipientLinks, 'preferencesUrl' | 'unsubscribeUrl'>): string {
+    return [
+      '--',
+      `This message was sent to: ${email}`,
+      ...this.footerNotices,
+      [this.legalName, ...this.postalLines].filter(Boolean).join(', '),
+      `Receive fewer emails: ${links.preferencesUrl}`,
+      `Unsubscribe: ${links.unsubscribeUrl}`,
+      '',
+    ].join('\n');
+  }
+
+  private withFooterHtml(html: string, email: string, links: Pick<RecipientLinks, 'preferencesUrl' | 'unsubscribeUrl'>, preheader: string): string {
+    const footer = [
+      '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="margin-top:32px;border-top:1px solid #d0d0d0">',
+      '<tr><td style="padding:16px 0;font-family:Arial,Helvetica,sans-serif;font-size:12px;line-height:1.5;color:#555555">',
+      `<p style="margin:0 0 8px">This message was sent to: ${esc(email)}</p>`,
+      ...this.footerNotices.map((n) => `<p style="margin:0 0 8px">${esc(n)}</p>`),
+      `<p style="margin:0 0 8px">${[this.legalName, ...this.postalLines].filter(Boolean).map(esc).join('<br>')}</p>`,
+      `<p style="margin:0"><a href="${esc(links.preferencesUrl)}" style="color:#555555">Receive fewer emails</a>`,
+      ` &middot; <a href="${esc(links.unsubscribeUrl)}" style="color:#555555">Unsubscribe</a></p>`,
+      '</td></tr></table>',
+    ].join('\n');
+    const hidden = preheader
+      ? `<div class="preheader" style="display:none;max-height:0;overflow:hidden;mso-hide:all">${esc(preheader)}</div>\n`
+      : '';
+    let out = html;
+    if (hidden) out = /<body[^>]*>/i.test(out) ? out.replace(/<body[^>]*>/i, (m) => `${m}\n${hidden}`) : hidden + out;
+    return /<\/body>/i.test(out) ? out.replace(/<\/body>/i, `${footer}\n</body>`) : `${out}\n${footer}`;
+  }
+}

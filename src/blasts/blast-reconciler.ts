@@ -1,0 +1,90 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Env } from '../core/config/env';
+import { HEARTBEAT_SQL, PRUNE_WORKERS_SQL, RECOVER_STALE_SQL } from './blast-queries';
+import { BlastQueueService } from './blast-queue.service';
+import { BlastSenderService } from './blast-sender.service';
+
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as T[]));
+
+/**
+ * Keeps blasts moving whatever happens to Redis or a worker (MSG-7, REL-1). A plain interval in every worker — not
+ * a Bull repeatable job, which would vanish with Redis' memory:
+ * - heartbeat this worker (so others can tell it is alive);
+ * - hand rows left `sending` by dead workers back to `pending`, counted as possible duplicates;
+ * - start scheduled blasts that are due;
+ * - for sending blasts: re-queue a lost freeze; re-queue the pending batches of a blast that made no progress for
+ *   BLAST_WORKER_STALE_MS (jobs lost with Redis, or held by a killed worker); mark finished blasts `sent`.
+ */
+@Injectable()
+export class BlastReconciler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(BlastReconciler.name);
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private ticks = 0;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly queue: BlastQueueService,
+    private readonly sender: BlastSenderService,
+    private readonly env: Env,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), this.env.BLAST_RECONCILE_INTERVAL_MS);
+    void this.tick();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async tick(): Promise<void> {
+    if (this.running || this.sender.isStopping) return;
+    this.running = true;
+    try {
+      await this.db.query(HEARTBEAT_SQL, [this.sender.workerId]);
+      if (this.ticks++ % 1000 === 0) await this.db.query(PRUNE_WORKERS_SQL);
+      const [{ recovered }] = await this.db.query(RECOVER_STALE_SQL, [this.env.BLAST_WORKER_STALE_MS]);
+      if (recovered) this.logger.warn(`recovered ${recovered} in-flight message(s) of dead workers; they will be re-sent (possible duplicates)`);
+
+      const due = rowsOf<{ id: string }>(
+        await this.db.query(
+          `UPDATE blasts SET status = 'sending', started_at = now(), updated_at = now()
+            WHERE status = 'scheduled' AND scheduled_at <= now() RETURNING id`,
+        ),
+      );
+      for (const b of due) {
+        this.logger.log(`scheduled blast ${b.id} is due: sending`);
+        await this.queue.enqueueFreeze(b.id);
+      }
+
+      const sending: { id: string; frozen: boolean; stalled: boolean }[] = await this.db.query(
+        `SELECT id, frozen_at IS NOT NULL AS frozen,
+                coalesce(progress_at, started_at, updated_at) < now() - $1::int * interval '1 millisecond' AS stalled
+           FROM blasts WHERE status = 'sending'`,
+        [this.env.BLAST_WORKER_STALE_MS],
+      );
+      for (const b of sending) {
+        if (!b.frozen) {
+          await this.queue.enqueueFreeze(b.id);
+          continue;
+        }
+        if (await this.queue.completeIfDone(b.id)) continue;
+        if (b.stalled) {
+          const round = Math.floor(Date.now() / this.env.BLAST_WORKER_STALE_MS);
+          const n = await this.queue.enqueuePendingBatches(b.id, round);
+          if (n) {
+            await this.db.query(`UPDATE blasts SET progress_at = now() WHERE id = $1`, [b.id]);
+            this.logger.warn(`blast ${b.id} made no progress; re-queued ${n} batch(es)`);
+          }
+        }
+      }
+    } catch (e) {
+      this.logger.warn(`reconcile failed: ${(e as Error).message}`);
+    } finally {
+      this.running = false;
+    }
+  }
+}

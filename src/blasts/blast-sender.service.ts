@@ -1,0 +1,256 @@
+import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DataSource } from 'typeorm';
+import { BouncesService } from '../bounces/bounces.service';
+import { Env } from '../core/config/env';
+import { MailTransportService } from '../core/mail/mail-transport.service';
+import { PreferenceLinksService } from '../preferences/preference-links.service';
+import { SettingsService } from '../settings/settings.service';
+import { SubscribersService } from '../subscribers/subscribers.service';
+import { BlastRenderer, Recipient } from './blast-message';
+import { claimSql, FLUSH_RESULTS_SQL, RELEASE_SQL } from './blast-queries';
+import { BlastQueueService } from './blast-queue.service';
+import { Blast } from './blast.entity';
+import { SendRateLimiterService } from './send-rate-limiter.service';
+
+/** Rows a job claims at a time: what it can send in about a second, between 5 and 50. */
+const MAX_CHUNK = 50;
+const FLUSH_EVERY_MESSAGES = 50;
+const FLUSH_EVERY_MS = 250;
+/** Pause/cancel are noticed within this (MSG: "pause stops new messages within a second"). */
+const STATUS_POLL_MS = 500;
+/** A 4xx deferral: the recipient is retried later, up to this many attempts, then failed as a soft bounce. */
+const MAX_ATTEMPTS = 5;
+const DEFER_BASE_MS = 15_000;
+/** Everyone waits this long after a 4xx (MSG-8 back-off). */
+const DEFER_PUSH_BACK_MS = 1_000;
+const RENDERER_TTL_MS = 60_000;
+
+interface ClaimedRow extends Recipient {
+  status: 'sending' | 'skipped';
+  attempts: number;
+  possibleDuplicate: boolean;
+}
+
+interface Outcome {
+  subscriberId: string;
+  status: 'sent' | 'failed' | 'pending';
+  messageId: string | null;
+  code: number | null;
+  response: string | null;
+  nextAttemptAt: Date | null;
+}
+
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as T[]));
+
+/**
+ * The send loop (MSG-6..8). A batch job claims its pending rows a chunk at a time (re-checking each person), sends
+ * each through the pooled transport at the global rate, and records outcomes in batched UPDATEs. If this process
+ * dies, only rows it holds in `sending` are in doubt: another worker resends them and counts them (MSG-7).
+ */
+@Injectable()
+export class BlastSenderService implements OnModuleDestroy {
+  private readonly logger = new Logger(BlastSenderService.name);
+  /** This process, as recorded in claimed rows and blast_workers. */
+  readonly workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private stopping = false;
+  private readonly renderers = new Map<string, { renderer: BlastRenderer; at: number }>();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly transport: MailTransportService,
+    private readonly links: PreferenceLinksService,
+    private readonly settings: SettingsService,
+    private readonly subscribers: SubscribersService,
+    private readonly limiter: SendRateLimiterService,
+    private readonly queue: BlastQueueService,
+    private readonly env: Env,
+    @Optional() private readonly bounces?: BouncesService,
+  ) {
+    // Graceful shutdown (OPS-4): stop taking new messages at once; the running batch flushes and hands back the rest.
+    process.once('SIGTERM', () => (this.stopping = true));
+  }
+
+  onModuleDestroy(): void {
+    this.stopping = true;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** Sends one batch; returns how many messages it sent. Safe to run twice at once on the same batch. */
+  async runBatch(blastId: string, batch: number): Promise<{ sent: number; skipped: number; stoppedBy?: string }> {
+    const blast = await this.db.getRepository(Blast).findOneBy({ id: blastId });
+    if (!blast || blast.status !== 'sending' || !blast.frozenAt || !blast.batchSize) {
+      return { sent: 0, skipped: 0, stoppedBy: blast?.status ?? 'missing' };
+    }
+    const renderer = await this.renderer(blast);
+    const [{ any }] = await this.db.query(`SELECT EXISTS (SELECT 1 FROM suppressions) AS any`);
+    const claim = claimSql(any);
+    const orgCap = (await this.settings.get()).orgCapPerDay;
+    const from = batch * blast.batchSize;
+    const to = from + blast.batchSize;
+    const chunk = Math.max(5, Math.min(MAX_CHUNK, Math.ceil(this.env.SEND_RATE_PER_SECOND)));
+
+    let blastStatus: string = blast.status;
+    const poll = setInterval(() => {
+      this.db
+        .query(`SELECT status FROM blasts WHERE id = $1`, [blastId])
+        .then(([r]) => (blastStatus = r?.status ?? 'missing'))
+        .catch(() => undefined);
+    }, STATUS_POLL_MS);
+    const wanted = () => !this.stopping && blastStatus === 'sending';
+    const results = new ResultBuffer(this.db, blastId, this.workerId);
+    const flushTimer = setInterval(() => void results.flush().catch((e) => this.logger.warn(`flush failed: ${(e as Error).message}`)), FLUSH_EVERY_MS);
+    let sent = 0;
+    let skipped = 0;
+    try {
+      while (wanted()) {
+        const claimed = rowsOf<ClaimedRow>(
+          await this.db.query(claim, [blastId, from, to, chunk, this.workerId, blast.priority, orgCap, blast.topicId, this.subscribers.suppressionKey]),
+        );
+        if (!claimed.length) break;
+        skipped += claimed.filter((r) => r.status === 'skipped').length;
+        const toSend = claimed.filter((r) => r.status === 'sending');
+        const unsent = await this.sendChunk(renderer, toSend, results, wanted);
+        sent += toSend.length - unsent.length;
+        if (unsent.length) {
+          await results.flush();
+          await this.db.query(RELEASE_SQL, [blastId, this.workerId, unsent.map((r) => r.subscriberId)]);
+          break;
+        }
+      }
+      await results.flush();
+    } finally {
+      clearInterval(poll);
+      clearInterval(flushTimer);
+    }
+    await this.queue.completeIfDone(blastId);
+    const stoppedBy = this.stopping ? 'shutdown' : blastStatus !== 'sending' ? blastStatus : undefined;
+    this.logger.log(`blast ${blastId} batch ${batch}: ${sent} sent, ${skipped} skipped${stoppedBy ? `, stopped by ${stoppedBy}` : ''}`);
+    return { sent, skipped, stoppedBy };
+  }
+
+  /** Sends with as many messages in flight as the SMTP pool has connections; returns the rows never attempted. */
+  private async sendChunk(renderer: BlastRenderer, rows: ClaimedRow[], results: ResultBuffer, wanted: () => boolean): Promise<ClaimedRow[]> {
+    let next = 0;
+    const unsent: ClaimedRow[] = [];
+    const lane = async () => {
+      while (next < rows.length) {
+        if (!wanted()) return;
+        const row = rows[next++];
+        let slot = false;
+        try {
+          slot = await this.limiter.acquire(wanted);
+        } catch (e) {
+          this.logger.warn(`rate limiter unavailable: ${(e as Error).message}`);
+        }
+        if (!slot) {
+          unsent.push(row);
+          return;
+        }
+        results.add(await this.sendOne(renderer, row));
+        if (results.size >= FLUSH_EVERY_MESSAGES) await results.flush();
+      }
+    };
+    const lanes = Math.max(1, Math.min(this.env.SMTP_POOL_SIZE, rows.length));
+    await Promise.all(Array.from({ length: lanes }, lane));
+    return [...unsent, ...rows.slice(next)];
+  }
+
+  private async sendOne(renderer: BlastRenderer, row: ClaimedRow): Promise<Outcome> {
+    const blastId = renderer.blast.id;
+    const messageId = renderer.messageId(row.subscriberId);
+    try {
+      const message = renderer.message(row, this.links.forRecipient(row.subscriberId, blastId), messageId);
+      const info = await this.transport.send(message);
+      return { subscriberId: row.subscriberId, status: 'sent', messageId, code: 250, response: info.response.slice(0, 1000), nextAttemptAt: null };
+    } catch (e) {
+      const err = e as Error & { responseCode?: number; response?: string; code?: string };
+      const code = typeof err.responseCode === 'number' ? err.responseCode : null;
+      const response = (err.response ?? err.message ?? '').slice(0, 1000);
+      if (code !== null && code >= 500) {
+        await this.reportRejection(row.subscriberId, blastId, code, response, messageId, 'hard');
+        return { subscriberId: row.subscriberId, status: 'failed', messageId, code, response, nextAttemptAt: null };
+      }
+      // 4xx, or no answer at all (connection refused, timeout): transient. Back off for everyone, retry this one later.
+      void this.limiter.pushBack(DEFER_PUSH_BACK_MS).catch(() => undefined);
+      if (row.attempts >= MAX_ATTEMPTS) {
+        if (code !== null) await this.reportRejection(row.subscriberId, blastId, code, response, messageId, 'soft');
+        return { subscriberId: row.subscriberId, status: 'failed', messageId, code, response, nextAttemptAt: null };
+      }
+      const delay = DEFER_BASE_MS * 2 ** (row.attempts - 1);
+      this.logger.warn(`blast ${blastId} subscriber ${row.subscriberId} deferred (${code ?? err.code ?? 'no reply'}); retry in ${delay} ms`);
+      return { subscriberId: row.subscriberId, status: 'pending', messageId: null, code, response, nextAttemptAt: new Date(Date.now() + delay) };
+    }
+  }
+
+  /** COMP-3: the Bounces module classifies the reply (hard bounce, or a 5.7.x policy rejection about us). */
+  private async reportRejection(subscriberId: string, blastId: string, responseCode: number, response: string, messageId: string, kind: 'hard' | 'soft') {
+    if (!this.bounces) return;
+    try {
+      const r = { subscriberId, blastId, responseCode, response, messageId };
+      await (kind === 'hard' ? this.bounces.handleSmtpRejection(r) : this.bounces.handleSoftBounce(r));
+    } catch (e) {
+      this.logger.warn(`blast ${blastId}: recording the SMTP rejection of ${subscriberId} failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Compiled once per blast per worker; refreshed now and then so settings changes reach the footer. */
+  private async renderer(blast: Blast): Promise<BlastRenderer> {
+    const cached = this.renderers.get(blast.id);
+    if (cached && Date.now() - cached.at < RENDERER_TTL_MS) return cached.renderer;
+    const renderer = new BlastRenderer(blast, await this.settings.get(), this.env);
+    if (this.renderers.size > 100) this.renderers.clear();
+    this.renderers.set(blast.id, { renderer, at: Date.now() });
+    return renderer;
+  }
+}
+
+/** Outcomes waiting to be written; one UPDATE per flush, flushes serialized. */
+class ResultBuffer {
+  private items: Outcome[] = [];
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly blastId: string,
+    private readonly workerId: string,
+  ) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  add(o: Outcome): void {
+    this.items.push(o);
+  }
+
+  flush(): Promise<void> {
+    this.chain = this.chain.catch(() => undefined).then(async () => {
+      if (!this.items.length) return;
+      const batch = this.items;
+      this.items = [];
+      try {
+        await this.db.query(FLUSH_RESULTS_SQL, [
+          this.blastId,
+          this.workerId,
+          batch.map((o) => o.subscriberId),
+          batch.map((o) => o.status),
+          batch.map((o) => o.messageId),
+          batch.map((o) => o.code),
+          batch.map((o) => o.response),
+          batch.map((o) => o.nextAttemptAt),
+        ]);
+      } catch (e) {
+        // Keep them for the next flush (e.g. PostgreSQL restarting); they stay `sending` meanwhile.
+        this.items = batch.concat(this.items);
+        throw e;
+      }
+    });
+    return this.chain;
+  }
+}

@@ -1,0 +1,171 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiKeyAuth } from '../core/http/auth.decorators';
+import { ErrorResponseDto } from '../core/http/error-response.dto';
+import { BlastsService } from './blasts.service';
+import {
+  BlastDto,
+  BlastPageDto,
+  BlastStatsDto,
+  CreateBlastDto,
+  DeliveryPageDto,
+  LedgerQueryDto,
+  ListBlastsQueryDto,
+  PreviewBlastDto,
+  PreviewDto,
+  ScheduleBlastDto,
+  TestSendBlastDto,
+  TestSendResultDto,
+  UpdateBlastDto,
+  ValidationResultDto,
+} from './dto/blast.dto';
+
+const Id = () => Param('id', new ParseUUIDPipe());
+
+@ApiTags('blasts')
+@ApiKeyAuth()
+@ApiBadRequestResponse({ type: ErrorResponseDto })
+@ApiNotFoundResponse({ type: ErrorResponseDto })
+@Controller('api/v1/blasts')
+export class BlastsController {
+  constructor(private readonly blasts: BlastsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a draft blast (MSG-1)' })
+  @ApiCreatedResponse({ type: BlastDto })
+  async create(@Body() dto: CreateBlastDto): Promise<BlastDto> {
+    return BlastsService.toDto(await this.blasts.create(dto));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List blasts, newest first (cursor pages)' })
+  @ApiOkResponse({ type: BlastPageDto })
+  list(@Query() q: ListBlastsQueryDto): Promise<BlastPageDto> {
+    return this.blasts.list(q);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: BlastDto })
+  async get(@Id() id: string): Promise<BlastDto> {
+    return BlastsService.toDto(await this.blasts.get(id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Edit a draft (only drafts are editable)' })
+  @ApiOkResponse({ type: BlastDto })
+  @ApiConflictResponse({ type: ErrorResponseDto })
+  async update(@Id() id: string, @Body() dto: UpdateBlastDto): Promise<BlastDto> {
+    return BlastsService.toDto(await this.blasts.update(id, dto));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a draft (or a cancelled blast that never sent)' })
+  @ApiNoContentResponse()
+  @ApiConflictResponse({ type: ErrorResponseDto })
+  async remove(@Id() id: string): Promise<void> {
+    await this.blasts.remove(id);
+  }
+
+  @Post(':id/validate')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Check templates (unknown merge fields, dangling greeting for a nameless recipient) and sender' })
+  @ApiOkResponse({ type: ValidationResultDto })
+  async validate(@Id() id: string): Promise<ValidationResultDto> {
+    const problems = await this.blasts.validate(await this.blasts.get(id));
+    return { valid: problems.length === 0, problems };
+  }
+
+  @Post(':id/preview')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Render for a chosen subscriber or a sample recipient, footer included (MSG-4)' })
+  @ApiOkResponse({ type: PreviewDto })
+  preview(@Id() id: string, @Body() dto: PreviewBlastDto): Promise<PreviewDto> {
+    return this.blasts.preview(id, dto.subscriberId);
+  }
+
+  @Post(':id/test')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Mail the rendered blast to up to 10 addresses now (MSG-4)' })
+  @ApiOkResponse({ type: TestSendResultDto })
+  async testSend(@Id() id: string, @Body() dto: TestSendBlastDto): Promise<TestSendResultDto> {
+    return { sent: await this.blasts.testSend(id, dto.to, dto.subscriberId) };
+  }
+
+  @Post(':id/schedule')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Schedule a draft for a future time' })
+  @ApiOkResponse({ type: BlastDto })
+  @ApiConflictResponse({ type: ErrorResponseDto })
+  async schedule(@Id() id: string, @Body() dto: ScheduleBlastDto): Promise<BlastDto> {
+    return BlastsService.toDto(await this.blasts.schedule(id, dto.sendAt));
+  }
+
+  @Post(':id/unschedule')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Return a scheduled blast to draft' })
+  @ApiOkResponse({ type: BlastDto })
+  @ApiConflictResponse({ type: ErrorResponseDto })
+  async unschedule(@Id() id: string): Promise<BlastDto> {
+    return BlastsService.toDto(await this.blasts.unschedule(id));
+  }
+
+  @Post(':id/send')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Start sending now: freeze the audience, then send in batches (a second call is a no-op)' })
+  @ApiOkResponse({ type: BlastDto })
+  @ApiConflictResponse({ type: ErrorResponseDto })
+  async send(@Id() id: string): Promise<BlastDto> {
+    return BlastsService.toDto(await this.blasts.send(id));
+  }
+
+  @Post(':id/pause')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Pause a sending blast (new messages stop within a second)' })
+  @ApiOkResponse({ type: BlastDto })
+  @ApiConflictResponse({ type: ErrorResponseDto })
+  async pause(@Id() id: string): Promise<BlastDto> {
+    return BlastsService.toDto(await this.blasts.pause(id));
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Resume a paused blast where it stopped' })
+  @ApiOkResponse({ type: BlastDto })
+  @ApiConflictResponse({ type: ErrorResponseDto })
+  async resume(@Id() id: string): Promise<BlastDto> {
+    return BlastsService.toDto(await this.blasts.resume(id));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a draft, scheduled, sending or paused blast' })
+  @ApiOkResponse({ type: BlastDto })
+  @ApiConflictResponse({ type: ErrorResponseDto })
+  async cancel(@Id() id: string): Promise<BlastDto> {
+    return BlastsService.toDto(await this.blasts.cancel(id));
+  }
+
+  @Get(':id/stats')
+  @ApiOperation({ summary: 'Audience, skipped by reason, sent, failed, bounced, complained, unsubscribed (MSG-9)' })
+  @ApiOkResponse({ type: BlastStatsDto })
+  stats(@Id() id: string): Promise<BlastStatsDto> {
+    return this.blasts.stats(id);
+  }
+
+  @Get(':id/deliveries')
+  @ApiOperation({ summary: 'Per-recipient ledger, filterable by status and skip reason (MSG-10)' })
+  @ApiOkResponse({ type: DeliveryPageDto })
+  ledger(@Id() id: string, @Query() q: LedgerQueryDto): Promise<DeliveryPageDto> {
+    return this.blasts.ledger(id, q);
+  }
+}
