@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { randomLimitOrder } from '../src/segments/segment-query';
 import { SegmentsService } from '../src/segments/segments.service';
 import { bootApp, TestApp } from './support/app';
-import { insertBlastWithDeliveries, insertSegmentPerson, insertTopic, optOutOfTopic } from './support/segment-factories';
+import { insertBlastWithDeliveries, insertPetitionWithSignatures, insertSegmentPerson, insertTopic, optOutOfTopic } from './support/segment-factories';
 
 /**
  * SEG-1..4 against real PostgreSQL: every rule kind selects exactly the expected people (only `subscribed` ones are
@@ -15,6 +15,7 @@ describe('Segments (e2e)', () => {
   const nameOf = (id: string) => Object.entries(people).find(([, v]) => v === id)?.[0] ?? id;
   let topicId: string;
   let blastId: string;
+  let petitionId: string;
 
   beforeAll(async () => {
     t = await bootApp({ worker: false });
@@ -47,6 +48,13 @@ describe('Segments (e2e)', () => {
     await optOutOfTopic(t, people.bob, topicId);
     await optOutOfTopic(t, people.eve, topicId);
     blastId = await insertBlastWithDeliveries(t, { [people.ann]: 'sent', [people.bob]: 'failed', [people.dan]: 'skipped', [people.eve]: 'sent' });
+    petitionId = await insertPetitionWithSignatures(
+      t,
+      'save-the-senate',
+      { [people.ann]: '2026-10-01T00:00:00Z', [people.dan]: '2026-11-10T00:00:00Z', [people.eve]: '2026-11-12T00:00:00Z' },
+      2,
+    );
+    await insertPetitionWithSignatures(t, 'fund-elections', { [people.bob]: '2026-11-15T00:00:00Z' });
   });
   afterAll(async () => {
     await t?.close();
@@ -131,6 +139,22 @@ describe('Segments (e2e)', () => {
       expect(await members({ received: blastId })).toEqual(['ann']);
       expect(await members({ and: [{ tag: 'volunteer' }, { not: { received: blastId } }] })).toEqual(['bob']);
       expect(await members({ received: randomUUID() })).toEqual([]);
+    });
+
+    it('signed: by slug or by id; unknown petitions match nobody', async () => {
+      expect(await members({ signed: 'save-the-senate' })).toEqual(['ann', 'dan']);
+      expect(await members({ signed: petitionId.toUpperCase() })).toEqual(['ann', 'dan']);
+      expect(await members({ signed: 'no-such-petition' })).toEqual([]);
+      expect(await members({ signed: randomUUID() })).toEqual([]);
+      expect(await members({ not: { signed: 'save-the-senate' } })).toEqual(['bob', 'cat', 'fay']);
+      expect(await members({ or: [{ signed: 'save-the-senate' }, { signed: 'fund-elections' }] })).toEqual(['ann', 'bob', 'dan']);
+    });
+
+    it('signedAnySince: any petition signed on or after the date', async () => {
+      expect(await members({ signedAnySince: '2026-11-01' })).toEqual(['bob', 'dan']);
+      expect(await members({ signedAnySince: '2026-10-01T00:00:00Z' })).toEqual(['ann', 'bob', 'dan']);
+      expect(await members({ signedAnySince: '2026-11-16' })).toEqual([]);
+      expect(await members({ and: [{ tag: 'donor' }, { not: { signedAnySince: '2026-11-01' } }] })).toEqual([]);
     });
 
     it('a value crafted as SQL matches nobody and harms nothing', async () => {

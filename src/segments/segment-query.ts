@@ -518,3 +518,11 @@ export function segmentReferences(rules: unknown): string[] {
 export function randomLimitOrder(seed: string, paramIndex: number): SegmentQuery {
   return { sql: `md5(s.id::text || $${paramIndex}::text), s.id`, params: [seed] };
 }
+
+/**
+ * The count behind SEG-3 previews: subscribed people matching a compiled condition. The partial indexes on
+ * status = 'subscribed' (tags GIN, state, created_at, zip, custom_fields GIN) serve the leaves.
+ */
+export function countMembersSql(filter: SegmentQuery): string {
+  return `SELECT count(*)::int AS count FROM subscribers s WHERE s.status = 'subscribed' AND (${filter.sql})`;
+}

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { CreateSegmentDto, SegmentCountDto, UpdateSegmentDto } from './dto/segment.dto';
 import { Segment } from './segment.entity';
-import { buildSegmentQuery, MAX_SEGMENT_NESTING, SegmentQuery, segmentReferences } from './segment-query';
+import { buildSegmentQuery, countMembersSql, MAX_SEGMENT_NESTING, SegmentQuery, segmentReferences } from './segment-query';
 
 const SAMPLE_SIZE = 10;
 /** A count that runs longer than this is cancelled (a runaway tree must not hold a connection). */
@@ -132,9 +132,8 @@ export class SegmentsService {
     try {
       return await this.dataSource.transaction('READ COMMITTED', async (m) => {
         await m.query(`SET LOCAL statement_timeout = ${COUNT_TIMEOUT_MS}`);
-        // Partial indexes on status = 'subscribed' (tags GIN, state, created_at, zip, custom_fields GIN).
+        const [{ count }] = await m.query(countMembersSql(filter), filter.params);
         const where = `s.status = 'subscribed' AND (${filter.sql})`;
-        const [{ count }] = await m.query(`SELECT count(*)::int AS count FROM subscribers s WHERE ${where}`, filter.params);
         const sample = count
           ? await m.query(
               `SELECT s.id, s.email, s.first_name AS "firstName", s.last_name AS "lastName", s.state, s.zip

@@ -63,3 +63,25 @@ export async function insertBlastWithDeliveries(t: TestApp, deliveries: Record<s
   }
   return blast.id;
 }
+
+/**
+ * A petition and signatures (subscriber id → signed at), inserted directly: the `signed` / `signedAnySince` rules
+ * read them. `anonymous` adds signatures with no subscriber (signers who did not opt in).
+ */
+export async function insertPetitionWithSignatures(t: TestApp, slug: string, signatures: Record<string, string>, anonymous = 0): Promise<string> {
+  const [petition] = await t.query<{ id: string }>(
+    `INSERT INTO petitions (slug, title, opt_in_text) VALUES ($1, 'Segment fixture petition', 'Email me updates') RETURNING id`,
+    [slug],
+  );
+  for (const [subscriberId, signedAt] of Object.entries(signatures)) {
+    await t.query(
+      `INSERT INTO petition_signatures (petition_id, subscriber_id, email, created_at)
+       SELECT $1, id, email, $3 FROM subscribers WHERE id = $2`,
+      [petition.id, subscriberId, signedAt],
+    );
+  }
+  for (let i = 0; i < anonymous; i++) {
+    await t.query(`INSERT INTO petition_signatures (petition_id, email) VALUES ($1, $2)`, [petition.id, segmentEmail('anonymous')]);
+  }
+  return petition.id;
+}
