@@ -1,4 +1,22 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LegislatorsModule } from '../legislators/legislators.module';
+import { SubscribersModule } from '../subscribers/subscribers.module';
+import { PetitionPageController } from './petition-page.controller';
+import { PetitionReportsService } from './petition-reports.service';
+import { PetitionSignature } from './petition-signature.entity';
+import { Petition } from './petition.entity';
+import { PetitionsController } from './petitions.controller';
+import { PetitionsService } from './petitions.service';
+import { PublicPetitionsController } from './public-petitions.controller';
+import { SignaturesService } from './signatures.service';
+import { SigningRateLimitGuard } from './signing-rate-limit.guard';
 
-@Module({})
+/** Petitions to the Senate (PET-1..5): organizer CRUD and reports, public signing, the hosted page. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Petition, PetitionSignature]), LegislatorsModule, SubscribersModule],
+  controllers: [PetitionsController, PublicPetitionsController, PetitionPageController],
+  providers: [PetitionsService, SignaturesService, PetitionReportsService, SigningRateLimitGuard],
+  exports: [PetitionsService],
+})
 export class PetitionsModule {}

@@ -18,7 +18,8 @@ const swcOptions = {
 const ts = createTransformer(swcOptions);
 const js = createTransformer({ ...swcOptions, jsc: { ...swcOptions.jsc, parser: { syntax: 'ecmascript' } }, sourceMaps: false });
 
-const ESM_SYNTAX = /^\s*(import\s*[\w{*'"]|export\s+(\{|\*|default|const|let|var|function|class|async))/m;
+// The second branch catches minified bundles (marked: `…;export{a as b}` on the last line).
+const ESM_SYNTAX = /^\s*(import\s*[\w{*'"]|export\s+(\{|\*|default|const|let|var|function|class|async))|[;}]export\s*\{/m;
 
 function rewriteImportMeta(src) {
   return src
@@ -39,6 +40,6 @@ module.exports = {
     return js.process(rewriteImportMeta(src), filename, options);
   },
   getCacheKey(src, filename, options) {
-    return `v1:${ts.getCacheKey(src, filename, options)}`;
+    return `v2:${ts.getCacheKey(src, filename, options)}`;
   },
 };

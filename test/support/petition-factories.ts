@@ -84,3 +84,32 @@ export function signatureInput(overrides: Record<string, unknown> = {}): Record<
 export function sign(t: TestApp, slug: string, overrides: Record<string, unknown> = {}, headers?: Record<string, string>) {
   return t.request('POST', `/api/v1/public/petitions/${slug}/signatures`, { key: false, body: signatureInput(overrides), headers });
 }
+
+/** Polls until `check` returns a truthy value (observable outcomes of queued work, not timing). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Resolves once the transactional mail queue has nothing waiting, delayed or running. */
+export async function mailQueueIdle(t: TestApp): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { getQueueToken } = require('@nestjs/bull') as typeof import('@nestjs/bull');
+  const queue = t.app.get(getQueueToken('mail'), { strict: false }) as import('bull').Queue;
+  await eventually(async () => {
+    const c = await queue.getJobCounts();
+    return c.waiting + c.active + c.delayed === 0;
+  });
+}
+
+/** Parse the delivery CSV (simple: the packet quotes fields with commas). */
+export function parseCsv(text: string): Record<string, string>[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parse } = require('csv-parse/sync') as typeof import('csv-parse/sync');
+  return parse(text, { columns: true }) as Record<string, string>[];
+}

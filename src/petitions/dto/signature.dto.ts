@@ -1,0 +1,169 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { USPS_STATE_CODES } from '../../subscribers/zip-states';
+
+/** Form posts send strings; empty optional inputs mean "not given". */
+const optionalText = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim();
+  return v === '' ? undefined : v;
+};
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  if (/^(1|true|yes|on)$/i.test(value.trim())) return true;
+  if (/^(0|false|no|off|)$/i.test(value.trim())) return false;
+  return value;
+};
+const STATE_CODES = [...USPS_STATE_CODES];
+export const COMMENT_MAX_LENGTH = 2000;
+
+/** A public signature (PET-2): JSON or form-encoded, same fields. */
+export class SignPetitionDto {
+  @ApiProperty({ example: 'ada@example.org', maxLength: 254 })
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({ allow_utf8_local_part: true }, { message: 'email must be a valid email address' })
+  email: string;
+
+  @ApiPropertyOptional({ example: 'Ada', maxLength: 100 })
+  @Transform(optionalText)
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  firstName?: string;
+
+  @ApiPropertyOptional({ example: 'Lovelace', maxLength: 100 })
+  @Transform(optionalText)
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  lastName?: string;
+
+  @ApiProperty({ example: '80202', description: '5 digits or ZIP+4' })
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @Matches(/^[0-9]{5}(-?[0-9]{4})?$/, { message: 'zip must be a 5-digit ZIP code or ZIP+4' })
+  zip: string;
+
+  @ApiPropertyOptional({ example: 'CO', description: 'USPS code; used only when the ZIP does not tell the state' })
+  @Transform(({ value }) => (typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim().toUpperCase()) : value))
+  @IsOptional()
+  @IsIn(STATE_CODES, { message: 'state must be a 2-letter USPS state code' })
+  state?: string;
+
+  @ApiPropertyOptional({ maxLength: COMMENT_MAX_LENGTH })
+  @Transform(optionalText)
+  @IsOptional()
+  @IsString()
+  @MaxLength(COMMENT_MAX_LENGTH)
+  comment?: string;
+
+  @ApiPropertyOptional({ default: false, description: 'Explicit email opt-in; false unless sent' })
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
+  optIn?: boolean;
+
+  @ApiPropertyOptional({ example: 'friend-42', maxLength: 64 })
+  @Transform(optionalText)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'referralCode must be 1-64 letters, digits, dot, dash or underscore' })
+  referralCode?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'The blast whose link brought the signer (attribution)' })
+  @Transform(optionalText)
+  @IsOptional()
+  @IsUUID('all', { message: 'blast must be a blast id (uuid)' })
+  blast?: string;
+}
+
+export class SignatureTargetDto {
+  @ApiProperty({ example: 'T000250' }) bioguideId: string;
+  @ApiProperty({ example: 'John Thune' }) name: string;
+  @ApiProperty({ example: 'John Thune, Senate Majority Leader' }) label: string;
+  @ApiPropertyOptional({ nullable: true, example: 'majority_leader', type: String }) role: string | null;
+  @ApiProperty({ example: 'SD' }) state: string;
+}
+
+export class OwnSenatorsDto {
+  @ApiPropertyOptional({ nullable: true, example: 'CO', type: String }) state: string | null;
+  @ApiProperty({ type: [SignatureTargetDto] }) senators: SignatureTargetDto[];
+  @ApiPropertyOptional({ example: 'Washington, DC has no senators, so your signature goes to the petition\'s other targets.' })
+  message?: string;
+}
+
+/** The same answer whether the address was new, known, or had signed already (no enumeration). */
+export class SignatureReceiptDto {
+  @ApiProperty({ example: true }) signed: true;
+  @ApiProperty({ example: 'Thank you for signing.' }) message: string;
+  @ApiProperty({ example: 'pass-the-election-security-act' }) petition: string;
+  @ApiProperty() title: string;
+  @ApiProperty() signatureCount: number;
+  @ApiPropertyOptional({ nullable: true, type: Number }) goal: number | null;
+  @ApiProperty({ type: [SignatureTargetDto], description: 'The senators this signature addresses' }) targets: SignatureTargetDto[];
+  @ApiPropertyOptional({ type: OwnSenatorsDto, description: 'Present when the petition targets the signer\'s own senators' })
+  ownSenators?: OwnSenatorsDto;
+}
+
+export class ListSignaturesQueryDto {
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class SignatureDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() email: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) firstName: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) lastName: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) zip: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) state: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) comment: string | null;
+  @ApiProperty() optedIn: boolean;
+  @ApiPropertyOptional({ nullable: true, type: String }) referralCode: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, format: 'uuid' }) blastId: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, format: 'uuid' }) subscriberId: string | null;
+  @ApiProperty({ type: [String], example: ['T000250'] }) targets: string[];
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: Date;
+}
+
+export class SignaturePageDto {
+  @ApiProperty({ type: [SignatureDto] }) items: SignatureDto[];
+  @ApiPropertyOptional({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+class CountByTargetDto {
+  @ApiProperty() bioguideId: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ type: [String] }) roles: string[];
+  @ApiProperty() count: number;
+}
+class CountByStateDto {
+  @ApiPropertyOptional({ nullable: true, type: String }) state: string | null;
+  @ApiProperty() count: number;
+}
+class CountByDayDto {
+  @ApiProperty({ example: '2026-11-22' }) day: string;
+  @ApiProperty() count: number;
+}
+
+export class PetitionStatsDto {
+  @ApiProperty() total: number;
+  @ApiProperty() optedIn: number;
+  @ApiPropertyOptional({ nullable: true, type: Number }) goal: number | null;
+  @ApiProperty({ type: [CountByTargetDto], description: 'Role signatures count for the role\'s current holder' }) byTarget: CountByTargetDto[];
+  @ApiProperty({ type: [CountByStateDto] }) byState: CountByStateDto[];
+  @ApiProperty({ type: [CountByDayDto], description: 'UTC days' }) byDay: CountByDayDto[];
+}

@@ -1,0 +1,109 @@
+import { Body, ConflictException, Controller, Get, HttpException, NotFoundException, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../core/http/auth.decorators';
+import { RequestValidationException } from '../core/http/validation';
+import { renderMessagePage, renderPetitionPage, renderThankYouPage } from './petition-page';
+import { Petition } from './petition.entity';
+import { PetitionsService } from './petitions.service';
+import { SignaturesService } from './signatures.service';
+import { SigningRateLimitGuard } from './signing-rate-limit.guard';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const REF = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** The hosted petition page (PET-3): GET shows it, the form POSTs back to the same address. */
+@ApiExcludeController()
+@Public()
+@Controller('p')
+export class PetitionPageController {
+  constructor(
+    private readonly petitions: PetitionsService,
+    private readonly signatures: SignaturesService,
+  ) {}
+
+  @Get(':slug')
+  async show(@Param('slug') slug: string, @Query() query: Record<string, unknown>, @Res() reply: FastifyReply) {
+    const petition = await this.find(slug, reply);
+    if (!petition) return;
+    // Link parameters ride along in hidden fields; malformed ones are dropped rather than failing the page.
+    const values = {
+      blast: typeof query.blast === 'string' && UUID.test(query.blast) ? query.blast : undefined,
+      referralCode: typeof query.ref === 'string' && REF.test(query.ref) ? query.ref : undefined,
+    };
+    return this.send(reply, 200, await this.page(petition, { values }));
+  }
+
+  @Post(':slug')
+  @UseGuards(SigningRateLimitGuard)
+  async submit(@Param('slug') slug: string, @Body() body: Record<string, unknown>, @Res() reply: FastifyReply) {
+    const petition = await this.find(slug, reply);
+    if (!petition) return;
+    const values = body && typeof body === 'object' ? body : {};
+    const { input, errors } = this.signatures.parseInput(values);
+    if (!input) return this.send(reply, 400, await this.page(petition, { values, errors }));
+    try {
+      const receipt = await this.signatures.sign(slug, input);
+      return this.send(
+        reply,
+        200,
+        renderThankYouPage({
+          slug: petition.slug,
+          title: petition.title,
+          firstName: input.firstName,
+          targets: receipt.targets,
+          ownMessage: receipt.ownSenators?.message,
+          signatureCount: receipt.signatureCount,
+          goal: receipt.goal,
+        }),
+      );
+    } catch (e) {
+      if (e instanceof RequestValidationException) return this.send(reply, 400, await this.page(petition, { values, errors: e.details }));
+      if (e instanceof ConflictException) {
+        return this.send(reply, 409, await this.page({ ...petition, status: 'closed' } as Petition, { closedMessage: e.message }));
+      }
+      if (e instanceof NotFoundException) return this.notFound(reply);
+      if (e instanceof HttpException) throw e;
+      throw e;
+    }
+  }
+
+  private async find(slug: string, reply: FastifyReply): Promise<Petition | null> {
+    try {
+      return await this.petitions.getBySlug(slug);
+    } catch (e) {
+      if (e instanceof NotFoundException) {
+        this.notFound(reply);
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  private async page(petition: Petition, extra: { values?: Record<string, unknown>; errors?: { path: string; message: string }[]; closedMessage?: string }) {
+    const values = { ...(extra.values ?? {}) };
+    values.optIn = values.optIn === true || (typeof values.optIn === 'string' && /^(1|true|yes|on)$/i.test(values.optIn));
+    return renderPetitionPage({
+      slug: petition.slug,
+      title: petition.title,
+      bodyHtml: petition.bodyHtml,
+      targets: await this.petitions.resolveTargets(petition),
+      signatureCount: await this.petitions.signatureCount(petition.id),
+      goal: petition.goal,
+      status: petition.status,
+      optInText: petition.optInText,
+      askState: petition.targets.some((t) => t.type === 'own_senators'),
+      values,
+      errors: extra.errors,
+      closedMessage: extra.closedMessage,
+    });
+  }
+
+  private notFound(reply: FastifyReply) {
+    return this.send(reply, 404, renderMessagePage('Petition not found', 'There is no petition at this address. Check the link you followed.'));
+  }
+
+  private send(reply: FastifyReply, status: number, html: string) {
+    return reply.status(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+  }
+}

@@ -1,0 +1,52 @@
+import { LeadershipRole, ROLE_LABELS } from '../legislators/leadership-roles';
+import type { SenatorView } from '../legislators/legislators.service';
+
+/**
+ * What a petition addresses (TGT-2): a leadership role (resolved to its holder when resolved), a named senator,
+ * or the signer's own two senators.
+ */
+export type PetitionTarget =
+  | { type: 'role'; role: LeadershipRole }
+  | { type: 'senator'; bioguideId: string }
+  | { type: 'own_senators' };
+
+export const TARGET_TYPES = ['role', 'senator', 'own_senators'] as const;
+
+/** One senator a signature addresses; `role` set when addressed as the holder of that role. */
+export interface AddressedSenator {
+  bioguideId: string;
+  role: LeadershipRole | null;
+  /** "John Thune, Senate Majority Leader" / "Michael F. Bennet, U.S. Senator for Colorado". */
+  label: string;
+  senator: SenatorView;
+  via: 'role' | 'senator' | 'own_senators';
+}
+
+export const STATE_NAMES: Record<string, string> = {
+  AL: 'Alabama', AK: 'Alaska', AZ: 'Arizona', AR: 'Arkansas', CA: 'California', CO: 'Colorado', CT: 'Connecticut',
+  DE: 'Delaware', FL: 'Florida', GA: 'Georgia', HI: 'Hawaii', ID: 'Idaho', IL: 'Illinois', IN: 'Indiana', IA: 'Iowa',
+  KS: 'Kansas', KY: 'Kentucky', LA: 'Louisiana', ME: 'Maine', MD: 'Maryland', MA: 'Massachusetts', MI: 'Michigan',
+  MN: 'Minnesota', MS: 'Mississippi', MO: 'Missouri', MT: 'Montana', NE: 'Nebraska', NV: 'Nevada', NH: 'New Hampshire',
+  NJ: 'New Jersey', NM: 'New Mexico', NY: 'New York', NC: 'North Carolina', ND: 'North Dakota', OH: 'Ohio',
+  OK: 'Oklahoma', OR: 'Oregon', PA: 'Pennsylvania', RI: 'Rhode Island', SC: 'South Carolina', SD: 'South Dakota',
+  TN: 'Tennessee', TX: 'Texas', UT: 'Utah', VT: 'Vermont', VA: 'Virginia', WA: 'Washington', WV: 'West Virginia',
+  WI: 'Wisconsin', WY: 'Wyoming', DC: 'Washington, DC', PR: 'Puerto Rico', VI: 'the U.S. Virgin Islands', GU: 'Guam',
+  AS: 'American Samoa', MP: 'the Northern Mariana Islands', FM: 'Micronesia', MH: 'the Marshall Islands', PW: 'Palau',
+  AA: 'a military address (AA)', AE: 'a military address (AE)', AP: 'a military address (AP)',
+};
+
+export function senatorLabel(senator: SenatorView, role: LeadershipRole | null): string {
+  if (role) return `${senator.name}, ${ROLE_LABELS[role]}`;
+  return `${senator.name}, U.S. Senator for ${STATE_NAMES[senator.state] ?? senator.state}`;
+}
+
+/** Deduplicated targets in the organizer's order (the same role twice is one target). */
+export function dedupeTargets(targets: PetitionTarget[]): PetitionTarget[] {
+  const seen = new Set<string>();
+  return targets.filter((t) => {
+    const key = t.type === 'role' ? `role:${t.role}` : t.type === 'senator' ? `senator:${t.bioguideId}` : 'own';
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,170 @@
+import { ConflictException, Injectable, Logger } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { DataSource } from 'typeorm';
+import { Env } from '../core/config/env';
+import { MailService } from '../core/mail/mail.service';
+import { FieldError, flattenValidationErrors, RequestValidationException } from '../core/http/validation';
+import { normalizeEmail } from '../subscribers/email-address';
+import { SubscribersService } from '../subscribers/subscribers.service';
+import { hasSenators, normalizeZip, stateForZip } from '../subscribers/zip-states';
+import { SignPetitionDto } from './dto/signature.dto';
+import { renderThankYou } from './petition-content';
+import { INSERT_SIGNATURE_SQL, INSERT_SIGNATURE_TARGETS_SQL, TOUCH_EXISTING_SIGNATURE_SQL } from './petition-queries';
+import { AddressedSenator, STATE_NAMES } from './petition-targets';
+import { Petition } from './petition.entity';
+import { PetitionsService } from './petitions.service';
+
+export interface ReceiptTarget {
+  bioguideId: string;
+  name: string;
+  label: string;
+  role: string | null;
+  state: string;
+}
+
+/** What a signer is told — identical whether the address was new, known, or had already signed (PET-5). */
+export interface SignatureReceipt {
+  signed: true;
+  message: string;
+  petition: string;
+  title: string;
+  signatureCount: number;
+  goal: number | null;
+  targets: ReceiptTarget[];
+  ownSenators?: { state: string | null; senators: ReceiptTarget[]; message?: string };
+}
+
+/** Public signing (PET-2, PET-5): one signature per person per petition, subscriber upsert, thank-you email. */
+@Injectable()
+export class SignaturesService {
+  private readonly logger = new Logger(SignaturesService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly petitions: PetitionsService,
+    private readonly subscribers: SubscribersService,
+    private readonly mail: MailService,
+    private readonly env: Env,
+  ) {}
+
+  /** Validate a raw form body the same way the JSON endpoint's pipe does (the hosted page renders the errors). */
+  parseInput(raw: unknown): { input?: SignPetitionDto; errors?: FieldError[] } {
+    const input = plainToInstance(SignPetitionDto, raw && typeof raw === 'object' ? raw : {});
+    const errors = validateSync(input, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+    return errors.length ? { errors: flattenValidationErrors(errors) } : { input };
+  }
+
+  async sign(slug: string, input: SignPetitionDto): Promise<SignatureReceipt> {
+    const petition = await this.petitions.getBySlug(slug);
+    if (petition.status !== 'open') {
+      throw new ConflictException('This petition is closed and no longer accepts signatures. Thank you for your support.');
+    }
+    const email = normalizeEmail(input.email);
+    const zip = normalizeZip(input.zip)!;
+    // The ZIP decides the state; the signer's pick is used only when the ZIP does not tell.
+    const state = stateForZip(zip) ?? input.state ?? null;
+    const wantsOwn = petition.targets.some((t) => t.type === 'own_senators');
+    if (wantsOwn && !state) {
+      throw new RequestValidationException([{ path: 'state', message: 'we could not tell your state from this ZIP code: please choose your state' }]);
+    }
+    const addressed = await this.petitions.addressedFor(petition, state);
+    const optIn = input.optIn === true;
+    const source = `petition:${petition.slug}`;
+
+    const outcome = await this.dataSource.transaction(async (m) => {
+      // Links the signer to a known subscriber (opted in or not); creates or (re)subscribes only with the opt-in.
+      const upsert = await this.subscribers.upsertByEmail(
+        {
+          email,
+          firstName: input.firstName ?? null,
+          lastName: input.lastName ?? null,
+          zip,
+          state,
+          source,
+          subscribe: optIn,
+          consent: optIn ? { source, text: petition.optInText } : undefined,
+        },
+        m,
+      );
+      const subscriberId = upsert.subscriber?.id ?? null;
+      const inserted: { id: string }[] = await m.query(INSERT_SIGNATURE_SQL, [
+        petition.id, subscriberId, email, input.firstName ?? null, input.lastName ?? null, zip, state, input.comment ?? null,
+        optIn, input.referralCode ?? null, input.blast ?? null,
+      ]);
+      if (inserted[0]) {
+        await m.query(INSERT_SIGNATURE_TARGETS_SQL, [
+          inserted[0].id,
+          JSON.stringify(addressed.map((a) => ({ bioguideId: a.bioguideId, role: a.role }))),
+        ]);
+        return { signatureId: inserted[0].id, subscriberId, needsThankYou: true };
+      }
+      const existing: { id: string; thank_you_queued_at: Date | null }[] = await m.query(TOUCH_EXISTING_SIGNATURE_SQL, [
+        petition.id, email, optIn, subscriberId,
+      ]);
+      return { signatureId: existing[0]?.id, subscriberId, needsThankYou: !!existing[0] && !existing[0].thank_you_queued_at };
+    });
+
+    if (outcome.signatureId && outcome.needsThankYou) {
+      await this.queueThankYou(petition, outcome.signatureId, email, outcome.subscriberId, input);
+    }
+    return this.receipt(petition, addressed, state, wantsOwn);
+  }
+
+  /**
+   * Thank-you mail (transactional, PREF-5). The job id is the signature's, so a repeated sign or a retry after a
+   * failed enqueue never sends twice. Suppressed (erased, complained) addresses get nothing.
+   */
+  private async queueThankYou(petition: Petition, signatureId: string, email: string, subscriberId: string | null, input: SignPetitionDto) {
+    try {
+      if (await this.subscribers.isSuppressed(email)) {
+        await this.dataSource.query(`UPDATE petition_signatures SET thank_you_queued_at = now() WHERE id = $1`, [signatureId]);
+        return;
+      }
+      const mail = renderThankYou(petition.thankYouSubject, petition.thankYouBody, {
+        firstName: input.firstName ?? null,
+        lastName: input.lastName ?? null,
+        petitionTitle: petition.title,
+        petitionUrl: this.petitions.url(petition),
+      });
+      await this.mail.enqueue(
+        { to: email, subject: mail.subject, text: mail.text, html: mail.html, kind: 'petition-thank-you', subscriberId: subscriberId ?? undefined },
+        `petition-thank-you-${signatureId}`,
+      );
+      await this.dataSource.query(`UPDATE petition_signatures SET thank_you_queued_at = now() WHERE id = $1`, [signatureId]);
+    } catch (e) {
+      // The signature stands; signing again re-queues the thank-you (same job id, so at most one is sent).
+      this.logger.warn(`thank-you for signature ${signatureId} not queued: ${(e as Error).message}`);
+    }
+  }
+
+  private async receipt(petition: Petition, addressed: AddressedSenator[], state: string | null, wantsOwn: boolean): Promise<SignatureReceipt> {
+    const toTarget = (a: AddressedSenator): ReceiptTarget => ({
+      bioguideId: a.bioguideId, name: a.senator.name, label: a.label, role: a.role, state: a.senator.state,
+    });
+    // One line per senator; a senator addressed both as a leader and as the signer's own senator reads as the leader.
+    const bySenator = new Map<string, ReceiptTarget>();
+    for (const a of [...addressed].sort((x, y) => Number(!!y.role) - Number(!!x.role))) {
+      if (!bySenator.has(a.bioguideId)) bySenator.set(a.bioguideId, toTarget(a));
+    }
+    const receipt: SignatureReceipt = {
+      signed: true,
+      message: `Thank you for signing "${petition.title}".`,
+      petition: petition.slug,
+      title: petition.title,
+      signatureCount: await this.petitions.signatureCount(petition.id),
+      goal: petition.goal,
+      targets: [...bySenator.values()],
+    };
+    if (wantsOwn) {
+      const own = addressed.filter((a) => a.via === 'own_senators' || (state && a.senator.state === state && hasSenators(state)));
+      const ownUnique = [...new Map(own.map((a) => [a.bioguideId, { ...toTarget(a), label: `${a.senator.name}, U.S. Senator for ${STATE_NAMES[a.senator.state] ?? a.senator.state}`, role: null }])).values()];
+      receipt.ownSenators = { state, senators: ownUnique };
+      if (state && !hasSenators(state)) {
+        const place = STATE_NAMES[state] ?? state;
+        receipt.ownSenators.message = `${place.charAt(0).toUpperCase()}${place.slice(1)} has no U.S. senators, so your signature goes to the petition's other targets.`;
+      }
+    }
+    return receipt;
+  }
+}
