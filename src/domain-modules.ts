@@ -1,5 +1,6 @@
 import { BlastsModule } from './blasts/blasts.module';
 import { BouncesModule } from './bounces/bounces.module';
+import { DoubleOptInModule } from './double-opt-in/double-opt-in.module';
 import { LegislatorsModule } from './legislators/legislators.module';
 import { PetitionsModule } from './petitions/petitions.module';
 import { PreferencesModule } from './preferences/preferences.module';
@@ -19,4 +20,5 @@ export const DOMAIN_MODULES = [
   SettingsModule,
   BlastsModule,
   BouncesModule,
+  DoubleOptInModule,
 ];

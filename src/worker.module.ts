@@ -3,11 +3,12 @@ import { Env } from './core/config/env';
 import { CoreModule } from './core/core.module';
 import { MailProcessor } from './core/mail/mail.processor';
 import { DOMAIN_MODULES } from './domain-modules';
+import { OptInReminderProcessor } from './double-opt-in/double-opt-in.processor';
 import { BlastReconciler } from './blasts/blast-reconciler';
 import { BlastsProcessor } from './blasts/blasts.processor';
 
 /** Every queue consumer. Registered only where jobs should run: the worker role, or `npm start` (both roles). */
-export const PROCESSORS: Provider[] = [MailProcessor, BlastsProcessor, BlastReconciler];
+export const PROCESSORS: Provider[] = [MailProcessor, BlastsProcessor, BlastReconciler, OptInReminderProcessor];
 
 /** The worker role: core + domain modules + every processor, no HTTP server. */
 @Module({})

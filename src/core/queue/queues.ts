@@ -5,6 +5,8 @@
 export const QUEUES = {
   /** Transactional mail: test email, petition thank-you, opt-in confirmation. No caps, retried with back-off. */
   mail: 'mail',
+  /** Double opt-in (COMP-4): the one delayed reminder to a signup that has not confirmed yet. */
+  doubleOptIn: 'double-opt-in',
   /** CSV imports of subscribers (SUB-4): one job per uploaded file, streamed from PostgreSQL, one set-based merge. */
   imports: 'imports',
   /** Blasts: freezing an audience, then sending it in batches (MSG-6..8). Rate-limited globally, not by Bull. */
@@ -14,6 +16,7 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const JOBS = {
   mail: { send: 'send' },
+  doubleOptIn: { remind: 'remind' },
   imports: { run: 'run' },
   blasts: { freeze: 'freeze', sendBatch: 'send-batch' },
 } as const;
@@ -47,4 +50,9 @@ export interface SendBlastBatchJob {
 /** Run one uploaded CSV import (its file and options are in `imports` / `import_uploads`). Job id = import id. */
 export interface RunImportJob {
   importId: string;
+}
+
+/** Remind an unconfirmed signup once (delayed by DOUBLE_OPT_IN_REMINDER_DELAY_MS); nothing if confirmed meanwhile. */
+export interface OptInReminderJob {
+  subscriberId: string;
 }
