@@ -241,4 +241,28 @@ describe('Unsubscribe and one-click (e2e)', () => {
     const done = await oneClick(pathOf(all.unsubscribeUrl));
     for (const m of done.text.matchAll(/(?:href|action)="([^"]*)"/g)) expect(m[1]).not.toMatch(/@|%40/);
   });
+
+  // Last: it spends this IP's budget of the confirmation page.
+  it('rate limits per IP generously (1200 page views a minute), answering an HTML 429 with Retry-After', async () => {
+    const path = `/unsubscribe/${'D'.repeat(47)}`;
+    const statuses: number[] = [];
+    for (let batch = 0; batch < 25; batch++) {
+      const answers = await Promise.all(Array.from({ length: 50 }, () => t.request('HEAD', path, { key: false })));
+      statuses.push(...answers.map((a) => a.status));
+    }
+    // Earlier tests in this file spent a few of the 1200 views; nothing but 404s and 429s, and no 5xx.
+    const served = statuses.filter((s) => s === 404).length;
+    expect(served).toBeGreaterThan(1100);
+    expect(served).toBeLessThanOrEqual(1200);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(1250 - served);
+    const limited = await t.request('GET', path, { key: false });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(limited.headers.get('cache-control')).toBe('no-store');
+    expect(limited.text).toContain('Too many requests');
+    // The one-click POST has its own, larger budget: mailbox providers keep getting through.
+    const s = await insertPreferenceSubscriber(t);
+    expect((await oneClick(unsubscribePath(s.id))).status).toBe(200);
+  }, 60_000);
 });
