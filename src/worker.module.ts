@@ -4,11 +4,12 @@ import { CoreModule } from './core/core.module';
 import { MailProcessor } from './core/mail/mail.processor';
 import { DOMAIN_MODULES } from './domain-modules';
 import { OptInReminderProcessor } from './double-opt-in/double-opt-in.processor';
+import { ImportsProcessor } from './subscribers/import/imports.processor';
 import { BlastReconciler } from './blasts/blast-reconciler';
 import { BlastsProcessor } from './blasts/blasts.processor';
 
 /** Every queue consumer. Registered only where jobs should run: the worker role, or `npm start` (both roles). */
-export const PROCESSORS: Provider[] = [MailProcessor, BlastsProcessor, BlastReconciler, OptInReminderProcessor];
+export const PROCESSORS: Provider[] = [MailProcessor, ImportsProcessor, BlastsProcessor, BlastReconciler, OptInReminderProcessor];
 
 /** The worker role: core + domain modules + every processor, no HTTP server. */
 @Module({})

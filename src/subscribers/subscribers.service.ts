@@ -84,7 +84,8 @@ const SUPPRESSION_KEY_LABEL = 'cloture/suppression-hash/v1';
 @Injectable()
 export class SubscribersService {
   private readonly logger = new Logger(SubscribersService.name);
-  private readonly suppressionKeys: Buffer[];
+  /** Current key first, then keys of previous TOKEN_SECRETs (for set-based SQL: pgcrypto hmac). */
+  readonly suppressionKeys: readonly Buffer[];
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,

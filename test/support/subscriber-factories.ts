@@ -31,3 +31,20 @@ export function csv(rows: (string | number)[][]): string {
   };
   return rows.map((r) => r.map(cell).join(',')).join('\n') + '\n';
 }
+
+/** Polls an import until it has finished (completed or failed) and returns its final view. */
+export async function waitForImport(t: TestApp, id: string, timeoutMs = 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await t.request('GET', `/api/v1/imports/${id}`);
+    if (r.body.status === 'completed' || r.body.status === 'failed') return r.body;
+    if (Date.now() > deadline) throw new Error(`import ${id} still ${r.body.status} after ${timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+/** Uploads a CSV as a raw text/csv body; options go in the query string. */
+export function uploadCsv(t: TestApp, body: string | Buffer, options: Record<string, string> = {}, key?: string) {
+  const qs = new URLSearchParams({ consentBasis: 'Signed up on paper at the 2026 state fair', ...options });
+  return t.request('POST', `/api/v1/imports?${qs}`, { raw: body, headers: { 'content-type': 'text/csv' }, key });
+}

@@ -5,7 +5,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
-  IsEmail,
+
   IsIn,
   IsInt,
   IsObject,
@@ -19,7 +19,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { EMAIL_MAX_LENGTH } from '../email-address';
+import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from '../email-address';
 import {
   CONSENT_TEXT_MAX_LENGTH,
   NAME_MAX_LENGTH,
@@ -100,7 +100,7 @@ export class UpsertSubscriberDto extends ProfileFieldsDto {
   @IsString()
   @MaxLength(EMAIL_MAX_LENGTH)
   @Transform(trim)
-  @IsEmail({ allow_utf8_local_part: true }, { message: 'email must be a valid email address' })
+  @Matches(EMAIL_PATTERN, { message: 'email must be a valid email address' })
   email: string;
 
   @ApiPropertyOptional({ type: ConsentDto, description: 'Consent record; required to add an erased (suppressed) address again' })
@@ -117,7 +117,7 @@ export class UpdateSubscriberDto extends ProfileFieldsDto {
   @IsString()
   @MaxLength(EMAIL_MAX_LENGTH)
   @Transform(trim)
-  @IsEmail({ allow_utf8_local_part: true }, { message: 'email must be a valid email address' })
+  @Matches(EMAIL_PATTERN, { message: 'email must be a valid email address' })
   email?: string;
 }
 

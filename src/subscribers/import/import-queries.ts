@@ -1,0 +1,41 @@
+import { MERGE_TAGS_SQL } from '../subscriber-queries';
+
+/** Rows of one import as the worker validated them; temporary, gone at the end of the import's transaction. */
+export const STAGING_TABLE_SQL = `
+CREATE TEMP TABLE import_staging (
+  line integer NOT NULL,
+  email text NOT NULL,
+  first_name text,
+  last_name text,
+  zip text,
+  state text,
+  tags text,
+  custom_fields jsonb
+) ON COMMIT DROP`;
+
+/**
+ * The merge of `import_rows` (one row per address, suppressed ones removed) into subscribers, in one statement
+ * through the unique index on lower(email). New rows: subscribed, with the import's consent basis. Existing rows:
+ * profile fields given overwrite (empty cells keep), tags added, custom fields merged — status never changes
+ * (SUB-3: a re-import does not resubscribe anyone). $1 source (`import:<id>`), $2 consent basis.
+ */
+export const MERGE_IMPORT_SQL = `
+WITH m AS (
+  INSERT INTO subscribers AS s (email, first_name, last_name, zip, state, tags, custom_fields, status, source,
+                                consent_at, consent_source, consent_text)
+  SELECT r.email, r.first_name, r.last_name, r.zip, r.state,
+         COALESCE(string_to_array(r.tags, chr(31)), '{}'), COALESCE(r.custom_fields, '{}'),
+         'subscribed', $1, now(), $1, $2
+  FROM import_rows r
+  ON CONFLICT ((lower(email))) DO UPDATE SET
+    first_name = COALESCE(EXCLUDED.first_name, s.first_name),
+    last_name = COALESCE(EXCLUDED.last_name, s.last_name),
+    zip = COALESCE(EXCLUDED.zip, s.zip),
+    state = COALESCE(EXCLUDED.state, s.state),
+    -- the common re-import case (nothing new) skips the per-row array merge
+    tags = CASE WHEN EXCLUDED.tags <@ s.tags THEN s.tags ELSE ${MERGE_TAGS_SQL('s.tags', 'EXCLUDED.tags')} END,
+    custom_fields = CASE WHEN EXCLUDED.custom_fields = '{}' THEN s.custom_fields ELSE s.custom_fields || EXCLUDED.custom_fields END,
+    updated_at = now()
+  RETURNING (xmax = 0) AS created
+)
+SELECT count(*) FILTER (WHERE created)::int AS created, count(*) FILTER (WHERE NOT created)::int AS updated FROM m`;

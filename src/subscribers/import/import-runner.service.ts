@@ -1,0 +1,255 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { parse } from 'csv-parse';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { DataSource } from 'typeorm';
+import { SubscribersService } from '../subscribers.service';
+import { MappingError, resolveMapping, ResolvedMapping, validateMappingShape } from './import-mapping';
+import { cleanImportRow, copyLine } from './import-row';
+import { MERGE_IMPORT_SQL, STAGING_TABLE_SQL } from './import-queries';
+import { ImportRowIssue, ImportRowIssueReason } from './subscriber-import.entity';
+
+/** A problem with the file or its mapping: the import fails as a whole, nothing is written, no retry. */
+export class ImportFailure extends Error {}
+
+const MAX_LISTED_ISSUES = 1000;
+const PROGRESS_EVERY_ROWS = 25_000;
+const COPY_BATCH_CHARS = 256 * 1024;
+
+interface ImportRecord {
+  id: string;
+  mapping: Record<string, unknown>;
+  tags: string[];
+  consent_basis: string;
+}
+
+interface StageResult {
+  rowsRead: number;
+  staged: number;
+  invalidEmail: number;
+  invalidRow: number;
+  issues: ImportRowIssue[];
+}
+
+/**
+ * Runs one CSV import (SUB-4) with constant memory: the stored upload is read back chunk by chunk, parsed by
+ * csv-parse, each row validated and normalized, and streamed with COPY into a temporary staging table; then one
+ * set-based merge (duplicates in the file, suppressed addresses, INSERT … ON CONFLICT) — all in one transaction,
+ * so a malformed file or a wrong mapping writes nothing. Existing subscribers never change status (SUB-3).
+ */
+@Injectable()
+export class ImportRunnerService {
+  private readonly logger = new Logger(ImportRunnerService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly subscribers: SubscribersService,
+  ) {}
+
+  /**
+   * Runs the import if it is still due (queued, or running after a worker died). A failure of the file itself is
+   * recorded and returned; anything else is rethrown for a retry, except on the last attempt, where it is recorded.
+   */
+  async run(importId: string, lastAttempt: boolean): Promise<void> {
+    const [imp]: ImportRecord[] = await this.db.query(
+      `WITH u AS (UPDATE imports SET status = 'running', started_at = now(), rows_read = 0
+         WHERE id = $1 AND status IN ('queued', 'running') RETURNING id, mapping, tags, consent_basis) SELECT * FROM u`,
+      [importId],
+    );
+    if (!imp) {
+      this.logger.warn(`import ${importId} is not due (unknown, finished or still uploading); skipped`);
+      return;
+    }
+    const started = Date.now();
+    const runner = this.db.createQueryRunner();
+    const client = (await runner.connect()) as PoolClient;
+    try {
+      await client.query('BEGIN');
+      // Sorting a million addresses for the de-duplication: in memory rather than on disk (server side).
+      await client.query(`SET LOCAL work_mem = '128MB'`);
+      await client.query(STAGING_TABLE_SQL);
+      const staged = await this.stage(imp, client);
+      const merged = await this.merge(imp, client, staged);
+      await client.query(
+        `UPDATE imports SET status = 'completed', finished_at = now(), rows_read = $2, created = $3, updated = $4,
+           skipped_invalid_email = $5, skipped_duplicate = $6, skipped_suppressed = $7, skipped_invalid_row = $8,
+           errors = $9::jsonb, error_count = $10 WHERE id = $1`,
+        [imp.id, staged.rowsRead, merged.created, merged.updated, staged.invalidEmail, merged.duplicates, merged.suppressed,
+          staged.invalidRow, JSON.stringify(merged.issues), staged.invalidEmail + staged.invalidRow + merged.duplicates + merged.suppressed],
+      );
+      await client.query(`DELETE FROM import_uploads WHERE import_id = $1`, [imp.id]);
+      await client.query('COMMIT');
+      this.logger.log(
+        `import ${imp.id} completed in ${Date.now() - started} ms: ${staged.rowsRead} rows, ${merged.created} created, ` +
+          `${merged.updated} updated, ${staged.invalidEmail + staged.invalidRow + merged.duplicates + merged.suppressed} skipped`,
+      );
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (e instanceof ImportFailure || lastAttempt) {
+        const message = e instanceof ImportFailure ? e.message : 'The import could not be completed (internal error); nothing was written';
+        this.logger.warn(`import ${imp.id} failed: ${e instanceof ImportFailure ? message : (e as Error).message}`);
+        await this.db.query(
+          `UPDATE imports SET status = 'failed', failure = $2, finished_at = now(), created = 0, updated = 0 WHERE id = $1`,
+          [imp.id, message],
+        );
+        await this.db.query(`DELETE FROM import_uploads WHERE import_id = $1`, [imp.id]);
+        return;
+      }
+      throw e;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Upload chunks in order, read one at a time through the pool. */
+  private async *chunks(importId: string): AsyncGenerator<Buffer> {
+    for (let seq = 0; ; seq++) {
+      const rows: { data: Buffer }[] = await this.db.query(`SELECT data FROM import_uploads WHERE import_id = $1 AND seq = $2`, [importId, seq]);
+      if (!rows[0]) return;
+      yield rows[0].data;
+    }
+  }
+
+  /** Parse, validate and COPY every row into the staging table. */
+  private async stage(imp: ImportRecord, client: PoolClient): Promise<StageResult> {
+    const result: StageResult = { rowsRead: 0, staged: 0, invalidEmail: 0, invalidRow: 0, issues: [] };
+    let mapping: ResolvedMapping | undefined;
+    const shape = (() => {
+      try {
+        return validateMappingShape(imp.mapping);
+      } catch (e) {
+        throw new ImportFailure((e as Error).message);
+      }
+    })();
+    const tags = imp.tags;
+    const db = this.db;
+    let prevEndLine = 0;
+    let batch = '';
+
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    const decode = new Transform({
+      readableObjectMode: false,
+      transform(chunk: Buffer, _enc, cb) {
+        if (chunk.includes(0)) return cb(new ImportFailure('The file contains NUL bytes: it is not a CSV text file'));
+        try {
+          cb(null, decoder.decode(chunk, { stream: true }));
+        } catch {
+          cb(new ImportFailure('The file is not UTF-8 text (save the CSV as UTF-8 and upload it again)'));
+        }
+      },
+      flush(cb) {
+        try {
+          cb(null, decoder.decode());
+        } catch {
+          cb(new ImportFailure('The file is not UTF-8 text (save the CSV as UTF-8 and upload it again)'));
+        }
+      },
+    });
+
+    const rows = new Transform({
+      writableObjectMode: true,
+      readableObjectMode: false,
+      transform(item: { record: string[]; info: { lines: number } }, _enc, cb) {
+        const { record, info } = item;
+        // Where the record starts: its end line, less the line breaks inside quoted fields.
+        let line = info.lines;
+        if (line > prevEndLine + 1) for (const f of record) for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) line--;
+        prevEndLine = info.lines;
+        if (!mapping) {
+          try {
+            mapping = resolveMapping(shape, record);
+          } catch (e) {
+            return cb(e instanceof MappingError ? new ImportFailure(`${e.message}`) : (e as Error));
+          }
+          return cb();
+        }
+        result.rowsRead++;
+        const cleaned = cleanImportRow(record, mapping, tags);
+        if ('row' in cleaned) {
+          result.staged++;
+          batch += copyLine(line, cleaned.row);
+        } else {
+          if (cleaned.reason === 'invalid_email') result.invalidEmail++;
+          else result.invalidRow++;
+          if (result.issues.length < MAX_LISTED_ISSUES) result.issues.push({ line, reason: cleaned.reason, message: cleaned.message });
+        }
+        const out = batch.length >= COPY_BATCH_CHARS ? batch : '';
+        if (out) batch = '';
+        if (result.rowsRead % PROGRESS_EVERY_ROWS === 0) {
+          // Progress through the pool (the import's own transaction is not visible until it commits).
+          db.query(`UPDATE imports SET rows_read = $2 WHERE id = $1`, [imp.id, result.rowsRead]).then(
+            () => cb(null, out || undefined),
+            cb,
+          );
+          return;
+        }
+        cb(null, out || undefined);
+      },
+      flush(cb) {
+        if (!mapping) return cb(new ImportFailure('The file is empty: expected a header line and data rows'));
+        cb(null, batch || undefined);
+      },
+    });
+
+    const parser = parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true, max_record_size: 1024 * 1024 });
+    const copy = client.query(
+      copyFrom(`COPY import_staging (line, email, first_name, last_name, zip, state, tags, custom_fields) FROM STDIN`),
+    );
+    try {
+      await pipeline(Readable.from(this.chunks(imp.id)), decode, parser, rows, copy);
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      if (err.code?.startsWith('CSV_')) throw new ImportFailure(`Malformed CSV: ${err.message}`);
+      throw e;
+    }
+    return result;
+  }
+
+  /** The set-based part: first occurrence per address, suppressed addresses out, one INSERT … ON CONFLICT. */
+  private async merge(imp: ImportRecord, client: PoolClient, staged: StageResult) {
+    const issues: ImportRowIssue[] = [...staged.issues];
+    const addIssues = (rows: { line: number; message: string }[], reason: ImportRowIssueReason) =>
+      issues.push(...rows.map((r) => ({ line: r.line, reason, message: r.message })));
+
+    await client.query(
+      `CREATE TEMP TABLE import_rows ON COMMIT DROP AS
+       SELECT DISTINCT ON (lower(email)) * FROM import_staging ORDER BY lower(email), line`,
+    );
+    const [{ n: distinct }] = (await client.query(`SELECT count(*)::int AS n FROM import_rows`)).rows;
+    const duplicates = staged.staged - distinct;
+    if (duplicates > 0) {
+      const dup = await client.query(
+        `SELECT s.line, 'duplicate of line ' || r.line AS message
+         FROM import_staging s JOIN import_rows r ON lower(r.email) = lower(s.email) AND r.line <> s.line
+         ORDER BY s.line LIMIT ${MAX_LISTED_ISSUES}`,
+      );
+      addIssues(dup.rows, 'duplicate_in_file');
+    }
+
+    // Erased addresses stay out (SUB-5): an import is never fresh consent. Hashes under every key still accepted.
+    let suppressed = 0;
+    const [{ any }] = (await client.query(`SELECT EXISTS (SELECT 1 FROM suppressions) AS any`)).rows;
+    if (any) {
+      for (const key of this.subscribers.suppressionKeys) {
+        const r = await client.query(
+          `WITH d AS (
+             DELETE FROM import_rows r USING suppressions x
+             WHERE x.email_hash = encode(hmac(convert_to(lower(r.email), 'UTF8'), $1::bytea, 'sha256'), 'hex')
+             RETURNING r.line)
+           SELECT (SELECT count(*)::int FROM d) AS n,
+                  (SELECT coalesce(array_agg(line ORDER BY line), '{}') FROM (SELECT line FROM d ORDER BY line LIMIT ${MAX_LISTED_ISSUES}) l) AS lines`,
+          [key],
+        );
+        suppressed += r.rows[0].n;
+        addIssues((r.rows[0].lines as number[]).map((line) => ({ line, message: 'address was erased; an import does not bring it back' })), 'suppressed');
+      }
+    }
+
+    const m = await client.query(MERGE_IMPORT_SQL, [`import:${imp.id}`, imp.consent_basis]);
+    issues.sort((a, b) => a.line - b.line);
+    return { created: m.rows[0].created as number, updated: m.rows[0].updated as number, duplicates, suppressed, issues: issues.slice(0, MAX_LISTED_ISSUES) };
+  }
+}
