@@ -298,6 +298,8 @@ describe('Bounces (e2e, COMP-3)', () => {
       const [paused] = await t.query('SELECT status, pause_reason FROM blasts WHERE id = $1', [hot.id]);
       expect(paused.status).toBe('paused');
       expect(paused.pause_reason).toMatch(/1 spam complaint\(s\) for 20 message\(s\) sent \(5 %\).*0\.3 %/);
+      const seen = await t.request('GET', `/api/v1/bounces/blasts/${hot.id}`);
+      expect(seen.body).toMatchObject({ status: 'paused', pauseReason: paused.pause_reason, sent: 20, complaints: 1, complaintRate: 0.05 });
 
       const big = await insertManyListMembers(t, 400);
       const calm = await insertSentBlast(t, big);
@@ -305,6 +307,26 @@ describe('Bounces (e2e, COMP-3)', () => {
       expect((await t.query('SELECT status, pause_reason FROM blasts WHERE id = $1', [calm.id]))[0]).toEqual({ status: 'sending', pause_reason: null });
       await postBounceEvents(t, [{ type: 'complaint', messageId: calm.messageIdOf(big[1]) }]);
       expect((await t.query('SELECT status FROM blasts WHERE id = $1', [calm.id]))[0].status).toBe('paused');
+    });
+  });
+
+  describe('organizer views', () => {
+    it('lists events newest first with cursor pages, filters by type; bad queries → 400; unknown blast → 404', async () => {
+      const s = await insertListMember(t);
+      await postBounceEvents(t, [1, 2, 3].map((d) => ({ type: 'soft', email: s.email, occurredAt: daysAgo(d + 100) })));
+      const page1 = await t.request('GET', `/api/v1/bounces?subscriberId=${s.id}&limit=2`);
+      expect(page1.status).toBe(200);
+      expect(page1.body.items).toHaveLength(2);
+      expect(page1.body.nextCursor).toEqual(expect.any(String));
+      const page2 = await t.request('GET', `/api/v1/bounces?subscriberId=${s.id}&limit=2&cursor=${page1.body.nextCursor}`);
+      expect(page2.body).toMatchObject({ items: [expect.objectContaining({ type: 'soft' })], nextCursor: null });
+      const times = [...page1.body.items, ...page2.body.items].map((e: { occurredAt: string }) => Date.parse(e.occurredAt));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      for (const q of ['type=bounce', 'blastId=nope', 'limit=0', 'limit=1000', 'cursor=%25%25', 'cursor=bm90LWEtY3Vyc29y', 'extra=1']) {
+        expect((await t.request('GET', `/api/v1/bounces?${q}`)).status).toBe(400);
+      }
+      expect((await t.request('GET', '/api/v1/bounces/blasts/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+      expect((await t.request('GET', '/api/v1/bounces', { key: false })).status).toBe(401);
     });
   });
 });

@@ -65,3 +65,16 @@ export const BLAST_COUNTS_SQL = `
          count(DISTINCT subscriber_id) FILTER (WHERE type = 'complaint')::int AS complaints,
          count(*) FILTER (WHERE type = 'policy')::int AS policy
   FROM bounce_events WHERE blast_id = $1`;
+
+/** Organizer list, newest first, keyset-paged on (occurred_at, id) (bounce_events_type_time_idx / _blast_idx). */
+export const LIST_EVENTS_SQL = `
+  SELECT id, type, provider, subscriber_id, blast_id, code, detail, attribution, occurred_at, created_at
+    FROM bounce_events
+   WHERE ($1::text IS NULL OR type = $1)
+     AND ($2::uuid IS NULL OR blast_id = $2)
+     AND ($3::uuid IS NULL OR subscriber_id = $3)
+     AND ($4::timestamptz IS NULL OR (occurred_at, id) < ($4, $5::uuid))
+   ORDER BY occurred_at DESC, id DESC
+   LIMIT $6`;
+
+export const BLAST_STATUS_SQL = `SELECT status, pause_reason FROM blasts WHERE id = $1`;

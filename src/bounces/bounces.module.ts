@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SubscribersModule } from '../subscribers/subscribers.module';
 import { BounceIntakeService } from './bounce-intake.service';
+import { BouncesController } from './bounces.controller';
 import { BounceWebhooksController } from './bounce-webhooks.controller';
 import { BouncesService } from './bounces.service';
 import { SesNotificationsService } from './ses-notifications.service';
@@ -13,7 +14,7 @@ import { WebhookSignatureGuard } from './webhook-signature.guard';
  */
 @Module({
   imports: [SubscribersModule],
-  controllers: [BounceWebhooksController],
+  controllers: [BounceWebhooksController, BouncesController],
   providers: [BouncesService, BounceIntakeService, SesNotificationsService, SnsHttpClient, WebhookSignatureGuard],
   exports: [BouncesService],
 })

@@ -1,15 +1,18 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Env } from '../core/config/env';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { Attribution } from './bounce-event.entity';
+import { BlastDeliverabilityDto, BounceEventPageDto, ListBounceEventsQueryDto } from './dto/bounce-event.dto';
 import {
   BLAST_COUNTS_SQL,
+  BLAST_STATUS_SQL,
   COMPLAINT_RATE_SQL,
   COUNT_SOFT_SQL,
   DELIVERY_BY_MESSAGE_ID_SQL,
   INSERT_EVENT_SQL,
+  LIST_EVENTS_SQL,
   LOCK_SUBSCRIBER_SQL,
   MARK_BOUNCED_SQL,
   MARK_COMPLAINED_SQL,
@@ -209,5 +212,50 @@ export class BouncesService {
   async countsForBlast(blastId: string): Promise<BlastBounceCounts> {
     const [row] = await this.db.query(BLAST_COUNTS_SQL, [blastId]);
     return row;
+  }
+
+  /** Organizer view of events (policy ones are the sender alerts), newest first. */
+  async list(q: ListBounceEventsQueryDto): Promise<BounceEventPageDto> {
+    const limit = q.limit ?? 50;
+    let after: [string, string] | [null, null] = [null, null];
+    if (q.cursor) {
+      const [at, id] = Buffer.from(q.cursor, 'base64url').toString().split('|');
+      if (!at || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(id ?? '')) throw new BadRequestException('cursor is not a cursor from this API');
+      after = [at, id];
+    }
+    const rows: Record<string, any>[] = await this.db.query(LIST_EVENTS_SQL, [q.type ?? null, q.blastId ?? null, q.subscriberId ?? null, ...after, limit + 1]);
+    const items = rows.slice(0, limit).map((r) => ({
+      id: r.id,
+      type: r.type,
+      provider: r.provider,
+      subscriberId: r.subscriber_id,
+      blastId: r.blast_id,
+      code: r.code,
+      detail: r.detail,
+      attribution: r.attribution,
+      occurredAt: r.occurred_at,
+      createdAt: r.created_at,
+    }));
+    const last = items[items.length - 1];
+    const nextCursor = rows.length > limit ? Buffer.from(`${new Date(last.occurredAt).toISOString()}|${last.id}`).toString('base64url') : null;
+    return { items, nextCursor };
+  }
+
+  /** Bounces, complaints, complaint rate, policy rejections and any automatic pause reason of one blast. */
+  async deliverability(blastId: string): Promise<BlastDeliverabilityDto> {
+    const [blast] = await this.db.query(BLAST_STATUS_SQL, [blastId]);
+    if (!blast) throw new NotFoundException(`Blast ${blastId} not found`);
+    const [[rate], counts] = await Promise.all([this.db.query(COMPLAINT_RATE_SQL, [blastId]), this.countsForBlast(blastId)]);
+    return {
+      blastId,
+      status: blast.status,
+      pauseReason: blast.pause_reason,
+      sent: rate.sent,
+      hardBounces: counts.hard,
+      softBounces: counts.soft,
+      complaints: rate.complaints,
+      complaintRate: rate.sent ? rate.complaints / rate.sent : 0,
+      policyRejections: counts.policy,
+    };
   }
 }
