@@ -1,6 +1,7 @@
 import { DoubleOptInService } from '../src/double-opt-in/double-opt-in.service';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { bootApp, TestApp } from './support/app';
+import { createBlast, deliveries, sendBlast, waitForStatus } from './support/blast-factories';
 import { bounceEmail, statusOf } from './support/bounce-factories';
 import { SmtpSink } from './support/smtp-sink';
 
@@ -18,8 +19,8 @@ describe('Double opt-in (e2e, COMP-4)', () => {
   beforeAll(async () => {
     sink = await new SmtpSink().start();
     // A short reminder delay so the test can see the one reminder arrive.
-    t = await bootApp({ env: { SMTP_URL: sink.url, DOUBLE_OPT_IN_REMINDER_DELAY_MS: '1500' } });
-    const res = await t.request('PATCH', '/api/v1/settings', { body: { legalName: 'Citizens for Cloture', postalAddress: '1 Main St, Denver, CO 80202', doubleOptIn: true } });
+    t = await bootApp({ env: { SMTP_URL: sink.url, DOUBLE_OPT_IN_REMINDER_DELAY_MS: '1500', SEND_RATE_PER_SECOND: '500', BLAST_RECONCILE_INTERVAL_MS: '300' } });
+    const res = await t.request('PATCH', '/api/v1/settings', { body: { legalName: 'Citizens for Cloture', postalAddress: '1 Main St, Denver, CO 80202', defaultFromName: 'Citizens for Cloture', defaultFromEmail: 'action@cloture.example', doubleOptIn: true } });
     expect(res.status).toBe(200);
   });
   afterAll(async () => {
@@ -132,6 +133,23 @@ describe('Double opt-in (e2e, COMP-4)', () => {
     await t.query(`UPDATE subscribers SET status = 'unsubscribed' WHERE id = $1`, [s.id]);
     expect((await t.request('POST', path, { key: false })).status).toBe(404);
     expect(await statusOf(t, s.id)).toBe('unsubscribed');
+  });
+
+  it('blasts reach the person only once confirmed', async () => {
+    const s = await signUp();
+    const [mail] = await waitForMail(s.email, 1);
+    const before = await createBlast(t, { name: 'Before confirmation' });
+    await sendBlast(t, before.id);
+    await waitForStatus(t, before.id, 'sent');
+    expect((await deliveries(t, before.id)).find((d) => d.subscriber_id === s.id)).toMatchObject({ status: 'skipped', skip_reason: 'not_subscribed' });
+
+    await t.request('POST', linkIn(mail.parsed.text), { key: false });
+    const after = await createBlast(t, { name: 'After confirmation' });
+    await sendBlast(t, after.id);
+    await waitForStatus(t, after.id, 'sent');
+    expect((await deliveries(t, after.id)).find((d) => d.subscriber_id === s.id)).toMatchObject({ status: 'sent' });
+    const got = await waitForMail(s.email, 2);
+    expect(got.some((m) => m.parsed.subject?.includes('the Senate is stalling again'))).toBe(true);
   });
 
   async function waitForMail(email: string, n: number) {
