@@ -1,3 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { authenticate } from 'mailauth';
+import { BlastQueueService } from '../src/blasts/blast-queue.service';
 import { bootApp, TestApp } from './support/app';
 import {
   configureOrganization,
@@ -14,9 +17,22 @@ describe('Blasts (e2e)', () => {
   let sink: SmtpSink;
   let t: TestApp;
 
+  const dkimKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const dkimPublicKey = dkimKeys.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+
   beforeAll(async () => {
     sink = await new SmtpSink({ rejectRecipient: (a) => (a.startsWith('nobody') ? '550 5.1.1 No such user here' : undefined) }).start();
-    t = await bootApp({ env: { SMTP_URL: sink.url, SEND_RATE_PER_SECOND: '500', BLAST_RECONCILE_INTERVAL_MS: '300', BLAST_WORKER_STALE_MS: '3000' } });
+    t = await bootApp({
+      env: {
+        SMTP_URL: sink.url,
+        SEND_RATE_PER_SECOND: '500',
+        BLAST_RECONCILE_INTERVAL_MS: '300',
+        BLAST_WORKER_STALE_MS: '3000',
+        DKIM_DOMAIN: 'mail.stopthestall.example',
+        DKIM_SELECTOR: 'cloture2026',
+        DKIM_PRIVATE_KEY: dkimKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().replace(/\n/g, '\\n'),
+      },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -78,5 +94,218 @@ describe('Blasts (e2e)', () => {
     void alex;
     void nameless;
     await t.query(`UPDATE subscribers SET status = 'unsubscribed'`);
+  });
+
+  /** Everyone who is subscribed right now stops being so, so each test starts from its own people. */
+  afterEach(async () => {
+    await t.query(`UPDATE subscribers SET status = 'unsubscribed' WHERE status = 'subscribed'`);
+  });
+
+  it('signs with DKIM covering the one-click headers; the signature fails once a header is altered (COMP-2)', async () => {
+    await configureOrganization(t);
+    await insertSubscribers(t, [{ email: 'dkim.reader@example.org', firstName: 'Dana' }]);
+    const blast = await createBlast(t);
+    await sendBlast(t, blast.id);
+    await waitForStatus(t, blast.id, 'sent');
+    const [m] = sink.to('dkim.reader@example.org');
+    const signature = m.header('dkim-signature')!;
+    const signed = signature.match(/(?:^|;)\s*h=([^;]+)/)![1].replace(/\s+/g, '').toLowerCase().split(':');
+    expect(signed).toEqual(expect.arrayContaining(['from', 'subject', 'date', 'message-id', 'to', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post']));
+    expect(signature).toMatch(/d=mail\.stopthestall\.example/);
+
+    const resolver = async (name: string, rr: string) => {
+      if (rr === 'TXT' && name === 'cloture2026._domainkey.mail.stopthestall.example') return [[`v=DKIM1; k=rsa; p=${dkimPublicKey}`]];
+      throw Object.assign(new Error(`no ${rr} for ${name}`), { code: 'ENOTFOUND' });
+    };
+    const verify = async (raw: string) =>
+      (await authenticate(raw, { resolver, disableArc: true, disableDmarc: true, disableBimi: true, ip: '127.0.0.1', helo: 'localhost', sender: 'action@mail.stopthestall.example' } as never)).dkim.results[0].status.result;
+    expect(await verify(m.raw)).toBe('pass');
+    const altered = m.raw.replace(/^List-Unsubscribe-Post: .*$/m, 'List-Unsubscribe-Post: List-Unsubscribe=Nope');
+    expect(altered).not.toBe(m.raw);
+    expect(await verify(altered)).toBe('fail');
+  });
+
+  describe('settings (COMP-1)', () => {
+    it('reads and updates the one settings row; admins only; bad values are 400s', async () => {
+      const got = await t.request('GET', '/api/v1/settings');
+      expect(got.status).toBe(200);
+      expect(got.body).toMatchObject({ legalName: 'Stop the Stall PAC', disclaimerKind: 'not_authorized', readyToSend: true, doubleOptIn: false });
+      const authorized = await t.request('PATCH', '/api/v1/settings', {
+        body: { disclaimerKind: 'committee_authorized_by_candidate', disclaimerPaidBy: 'Friends of Jane Doe', disclaimerCandidate: 'Jane Doe', orgCapPerDay: 3 },
+      });
+      expect(authorized.body.disclaimer).toBe('Paid for by Friends of Jane Doe and authorized by Jane Doe.');
+      const committee = await t.request('PATCH', '/api/v1/settings', { body: { disclaimerKind: 'committee', disclaimerPaidBy: null } });
+      expect(committee.body.disclaimer).toBe('Paid for by Stop the Stall PAC.');
+
+      const organizer = await t.createKey('organizer');
+      expect((await t.request('GET', '/api/v1/settings', { key: organizer })).status).toBe(403);
+      for (const body of [
+        { disclaimerKind: 'paid' },
+        { orgCapPerDay: 0 },
+        { defaultFromEmail: 'not-an-address' },
+        { sendingDomain: 'no spaces.example' },
+        { surprise: true },
+        { disclaimerKind: null },
+        { disclaimerKind: 'committee_authorized_by_candidate', disclaimerCandidate: null },
+      ]) {
+        const res = await t.request('PATCH', '/api/v1/settings', { body });
+        expect(res.status).toBe(400);
+      }
+      await configureOrganization(t, { orgCapPerDay: null, disclaimerPaidBy: null, disclaimerCandidate: null });
+    });
+  });
+
+  describe('composing (MSG-1, MSG-2, MSG-4, MSG-5)', () => {
+    it('rejects unknown merge fields and a dangling greeting before sending, naming the field', async () => {
+      const unknown = await createBlast(t, { htmlBody: '<p>Hi {{default firstName "Friend"}}, your rep {{representative}} voted no.</p>' });
+      const res = await t.request('POST', `/api/v1/blasts/${unknown.id}/send`);
+      expect(res.status).toBe(400);
+      expect(res.body.details).toEqual([expect.objectContaining({ path: 'htmlBody', message: expect.stringContaining('representative') })]);
+
+      const dangling = await createBlast(t, { htmlBody: '<p>Hi {{firstName}},</p><p>Call your senators today.</p>' });
+      const v = await t.request('POST', `/api/v1/blasts/${dangling.id}/validate`);
+      expect(v.body.valid).toBe(false);
+      expect(v.body.problems[0].message).toMatch(/Hi ,/);
+      expect((await t.request('POST', `/api/v1/blasts/${dangling.id}/schedule`, { body: { sendAt: new Date(Date.now() + 3600_000).toISOString() } })).status).toBe(400);
+
+      const triple = await createBlast(t, { subject: 'Hello', htmlBody: '<p>{{{firstName}}}</p>' });
+      expect((await t.request('POST', `/api/v1/blasts/${triple.id}/validate`)).body.problems[0].message).toMatch(/unescaped/);
+      const ok = await createBlast(t);
+      expect((await t.request('POST', `/api/v1/blasts/${ok.id}/validate`)).body).toEqual({ valid: true, problems: [] });
+    });
+
+    it('previews for a subscriber (escaped) and a sample, and test-sends now', async () => {
+      const [id] = await insertSubscribers(t, [{ email: 'preview.person@example.org', firstName: '<b>Sam</b>', state: 'AL' }]);
+      const blast = await createBlast(t, { textBody: 'Dear {{default firstName "Friend"}},\nCall today.' });
+      const p = await t.request('POST', `/api/v1/blasts/${blast.id}/preview`, { body: { subscriberId: id } });
+      expect(p.status).toBe(200);
+      expect(p.body.html).toContain('&lt;b&gt;Sam&lt;/b&gt;,');
+      expect(p.body.text).toMatch(/^Dear <b>Sam<\/b>,\nCall today\./);
+      expect(p.body.text).toContain('This message was sent to: preview.person@example.org');
+      const sample = await t.request('POST', `/api/v1/blasts/${blast.id}/preview`, { body: {} });
+      expect(sample.body).toMatchObject({ recipient: 'sample', subject: 'Alex, the Senate is stalling again' });
+      expect((await t.request('POST', `/api/v1/blasts/${blast.id}/preview`, { body: { subscriberId: '00000000-0000-4000-8000-00000000abcd' } })).status).toBe(404);
+
+      const sent = await t.request('POST', `/api/v1/blasts/${blast.id}/test`, { body: { to: ['organizer@example.org', 'deputy@example.org'] } });
+      expect(sent.status).toBe(200);
+      await sink.waitFor(2);
+      expect(sink.to('organizer@example.org')[0].parsed.subject).toBe('[TEST] Alex, the Senate is stalling again');
+      expect((await t.query(`SELECT count(*)::int AS n FROM blast_deliveries WHERE blast_id = $1`, [blast.id]))[0].n).toBe(0);
+    });
+
+    it('edits drafts only, schedules, unschedules and cancels; bad input is a 400', async () => {
+      const blast = await createBlast(t);
+      expect((await t.request('PATCH', `/api/v1/blasts/${blast.id}`, { body: { name: 'Renamed' } })).body.name).toBe('Renamed');
+      const when = new Date(Date.now() + 3600_000).toISOString();
+      const scheduled = await t.request('POST', `/api/v1/blasts/${blast.id}/schedule`, { body: { sendAt: when } });
+      expect(scheduled.body).toMatchObject({ status: 'scheduled', scheduledAt: when });
+      expect((await t.request('PATCH', `/api/v1/blasts/${blast.id}`, { body: { name: 'Late edit' } })).status).toBe(409);
+      expect((await t.request('POST', `/api/v1/blasts/${blast.id}/unschedule`)).body.status).toBe('draft');
+      expect((await t.request('POST', `/api/v1/blasts/${blast.id}/cancel`)).body.status).toBe('cancelled');
+      expect((await t.request('POST', `/api/v1/blasts/${blast.id}/send`)).status).toBe(409);
+      expect((await t.request('GET', '/api/v1/blasts?limit=2')).body.items).toHaveLength(2);
+
+      const bad: [string, string, unknown][] = [
+        ['POST', '/api/v1/blasts', { subject: 'x', htmlBody: '<p>x</p>' }],
+        ['POST', '/api/v1/blasts', { name: 'x', subject: 'x', htmlBody: '<p>x</p>', priority: 'urgent' }],
+        ['POST', '/api/v1/blasts', { name: 'x', subject: 'a\r\nBcc: evil@example.org', htmlBody: '<p>x</p>' }],
+        ['POST', '/api/v1/blasts', { name: 'x', subject: 'x', htmlBody: '<p>x</p>', segmentId: 'not-a-uuid' }],
+        ['POST', '/api/v1/blasts', { name: 'x', subject: 'x', htmlBody: '<p>x</p>', segmentId: '00000000-0000-4000-8000-000000000001' }],
+        ['POST', '/api/v1/blasts', { name: 'x', subject: 'x', htmlBody: '<p>x</p>', randomLimit: -1 }],
+        ['POST', '/api/v1/blasts', { name: 'x', subject: 'x', htmlBody: '<p>x</p>', extra: 1 }],
+        ['POST', `/api/v1/blasts/${blast.id}/schedule`, { sendAt: 'tomorrow' }],
+        ['POST', `/api/v1/blasts/${blast.id}/test`, { to: [] }],
+        ['GET', '/api/v1/blasts/not-a-uuid', undefined],
+        ['GET', `/api/v1/blasts/${blast.id}/deliveries?status=lost`, undefined],
+        ['GET', '/api/v1/blasts?cursor=zzz', undefined],
+      ];
+      for (const [method, path, body] of bad) {
+        const res = await t.request(method, path, { body });
+        expect({ path, status: res.status }).toEqual({ path, status: 400 });
+      }
+      const draft = await createBlast(t);
+      expect((await t.request('POST', `/api/v1/blasts/${draft.id}/schedule`, { body: { sendAt: '2001-01-01T00:00:00Z' } })).status).toBe(400);
+      expect((await t.request('GET', `/api/v1/blasts/00000000-0000-4000-8000-000000000009`)).status).toBe(404);
+    });
+  });
+
+  describe('frequency caps (PREF-2..4)', () => {
+    it('a weekly subscriber gets 1 of 3 blasts in a week; the other two record the skip', async () => {
+      const [weekly, everyday, important] = await insertSubscribers(t, [
+        { email: 'weekly.wendy@example.org', frequency: 'weekly' },
+        { email: 'all.alice@example.org', frequency: 'all' },
+        { email: 'important.ian@example.org', frequency: 'important_only' },
+      ]);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const b = await createBlast(t, { name: `Week push ${i}`, priority: i === 2 ? 'important' : 'normal' });
+        await sendBlast(t, b.id);
+        await waitForStatus(t, b.id, 'sent');
+        ids.push(b.id);
+      }
+      expect(sink.to('weekly.wendy@example.org')).toHaveLength(1);
+      expect(sink.to('all.alice@example.org')).toHaveLength(3);
+      expect(sink.to('important.ian@example.org')).toHaveLength(1);
+      const rows = await t.query(`SELECT blast_id, status, skip_reason FROM blast_deliveries WHERE subscriber_id = $1`, [weekly]);
+      expect(rows.filter((r) => r.status === 'sent').map((r) => r.blast_id)).toEqual([ids[0]]);
+      expect(rows.filter((r) => r.status === 'skipped').map((r) => r.skip_reason)).toEqual(['frequency_cap', 'frequency_cap']);
+      expect((await t.request('GET', `/api/v1/blasts/${ids[1]}/stats`)).body.skippedByReason).toMatchObject({ frequencyCap: 2 });
+      void everyday;
+      void important;
+    });
+
+    it('two blasts frozen at the same moment give a weekly subscriber one between them', async () => {
+      await insertSubscribers(t, [{ email: 'weekly.walt@example.org', frequency: 'weekly' }, { email: 'monthly.mo@example.org', frequency: 'monthly' }]);
+      const [a, b] = [await createBlast(t, { name: 'Race A' }), await createBlast(t, { name: 'Race B' })];
+      // Both start sending and both are frozen at the same instant on two connections (not one after the other
+      // through the queue), so only the advisory lock and the caps' count of pending rows keep them apart.
+      await t.query(`UPDATE blasts SET status = 'sending', started_at = now() WHERE id = ANY ($1::uuid[])`, [[a.id, b.id]]);
+      const freezer = t.get(BlastQueueService);
+      await Promise.all([freezer.freeze(a.id), freezer.freeze(b.id)]);
+      await Promise.all([waitForStatus(t, a.id, 'sent'), waitForStatus(t, b.id, 'sent')]);
+      expect(sink.to('weekly.walt@example.org')).toHaveLength(1);
+      expect(sink.to('monthly.mo@example.org')).toHaveLength(1);
+    });
+
+    it('the org-wide cap applies to everyone (PREF-3), and a topic opt-out skips (PREF-1)', async () => {
+      await configureOrganization(t, { orgCapPerDay: 1 });
+      try {
+        const [x] = await insertSubscribers(t, [{ email: 'capped.carla@example.org' }]);
+        const [topic] = await t.query(`INSERT INTO topics (name) VALUES ('Judicial nominations') RETURNING id`);
+        const [y] = await insertSubscribers(t, [{ email: 'optout.omar@example.org' }]);
+        await t.query(`INSERT INTO subscriber_topic_opt_outs (subscriber_id, topic_id) VALUES ($1, $2)`, [y, topic.id]);
+        const first = await createBlast(t, { topicId: topic.id });
+        await sendBlast(t, first.id);
+        await waitForStatus(t, first.id, 'sent');
+        const second = await createBlast(t);
+        await sendBlast(t, second.id);
+        await waitForStatus(t, second.id, 'sent');
+        expect(sink.to('capped.carla@example.org')).toHaveLength(1);
+        expect(sink.to('optout.omar@example.org')).toHaveLength(1);
+        const skipped = await deliveries(t, second.id);
+        expect(skipped.find((d) => d.subscriber_id === x)).toMatchObject({ status: 'skipped', skip_reason: 'org_cap' });
+        expect((await deliveries(t, first.id)).find((d) => d.subscriber_id === y)).toMatchObject({ skip_reason: 'topic_opt_out' });
+      } finally {
+        await configureOrganization(t, { orgCapPerDay: null });
+      }
+    });
+  });
+
+  it('a 5xx marks that recipient failed with the reply (and the Bounces policy applies); a random limit sends to that many (SEG-4)', async () => {
+    await configureOrganization(t);
+    const [nobody] = await insertSubscribers(t, [{ email: 'nobody.here@example.org' }]);
+    await insertManySubscribers(t, 20, 'limit');
+    const all = await createBlast(t);
+    await sendBlast(t, all.id);
+    await waitForStatus(t, all.id, 'sent');
+    const failed = await t.request('GET', `/api/v1/blasts/${all.id}/deliveries?status=failed`);
+    expect(failed.body.items).toEqual([expect.objectContaining({ email: 'nobody.here@example.org', responseCode: 550, response: expect.stringContaining('No such user') })]);
+    expect((await t.query(`SELECT status FROM subscribers WHERE id = $1`, [nobody]))[0].status).toBe('bounced');
+    expect((await t.request('GET', `/api/v1/blasts/${all.id}/stats`)).body).toMatchObject({ sent: 20, failed: 1, bounced: 1 });
+
+    const limited = await createBlast(t, { randomLimit: 5 });
+    await sendBlast(t, limited.id);
+    await waitForStatus(t, limited.id, 'sent');
+    expect((await t.request('GET', `/api/v1/blasts/${limited.id}/stats`)).body).toMatchObject({ audience: 5, sent: 5 });
   });
 });
