@@ -12,7 +12,7 @@
  * bench/segments/plans.txt.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -212,10 +212,11 @@ export async function main(): Promise<void> {
   await c.connect();
   const [{ total }] = (await c.query(`SELECT count(*)::int AS total FROM subscribers`)).rows;
   if (total !== ROWS) throw new Error(`bench database has ${total} subscribers, expected ${ROWS}: run with --reseed`);
-  const settings = (await c.query(`SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers','work_mem','jit','max_parallel_workers_per_gather','server_version')`)).rows
+  const settings = (await c.query(`SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers','work_mem','jit','max_parallel_workers_per_gather','server_version','random_page_cost','effective_cache_size')`)).rows
     .map((r: { name: string; setting: string; unit: string | null }) => `${r.name}=${r.setting}${r.unit ?? ''}`)
     .join(', ');
 
+  const loadBefore = loadavg()[0].toFixed(1);
   const results: { name: string; count: number; median: number; min: number; max: number }[] = [];
   const plans: string[] = [];
   for (const k of CASES) {
@@ -235,10 +236,12 @@ export async function main(): Promise<void> {
   }
   await c.end();
 
+  const load = `1-min load average ${loadBefore} before, ${loadavg()[0].toFixed(1)} after (other sessions share the machine)`;
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM; ${settings}`;
   const table = [
     `Command: \`node bench/segments/run.js${RESEED ? ' --reseed' : ''}${args.includes('--runs') ? ` --runs ${RUNS}` : ''}\` — ${new Date().toISOString()}`,
-    `Machine: ${machine}`,
+    `Machine: ${machine}; ${load}`,
+    `Database: ${new URL(DB_URL).host}/${new URL(DB_URL).pathname.slice(1)}`,
     `Data: ${ROWS.toLocaleString('en-US')} subscribers (85 % subscribed), COPY-seeded; signatures: ${petitionNote}. ${RUNS} measured runs after ${WARMUPS} warm-ups, wall time at the client (pg, loopback).`,
     '',
     '| query | matching subscribed | median ms | min ms | max ms |',
