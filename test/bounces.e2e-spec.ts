@@ -197,6 +197,20 @@ describe('Bounces (e2e, COMP-3)', () => {
       expect(await eventCount()).toBe(before);
     });
 
+    it('with SES_SNS_TOPIC_ARNS set, other topics are refused even when signed', async () => {
+      const strict = await bootApp({ worker: false, database: t.database, env: { SES_SNS_TOPIC_ARNS: 'arn:aws:sns:us-east-1:123456789012:only-this' } });
+      try {
+        strict.get(SnsHttpClient).getCertificate = async () => SNS_TEST_CERT;
+        const s = await insertListMember(t);
+        expect((await postSns(strict, snsMessage('Notification', sesComplaint(s.email)))).status).toBe(401);
+        expect(await statusOf(t, s.id)).toBe('subscribed');
+        const ok = await postSns(strict, snsMessage('Notification', sesComplaint(s.email), { topicArn: 'arn:aws:sns:us-east-1:123456789012:only-this' }));
+        expect(ok.body.actions).toEqual({ complained: 1 });
+      } finally {
+        await strict.close();
+      }
+    });
+
     it('records and confirms a SubscriptionConfirmation', async () => {
       const msg = snsMessage('SubscriptionConfirmation', 'You have chosen to subscribe to the topic.');
       const res = await postSns(t, msg);
@@ -241,6 +255,16 @@ describe('Bounces (e2e, COMP-3)', () => {
       expect(res.body).toMatchObject({ events: 0, ignored: 'auto-reply' });
       expect(await statusOf(t, s.id)).toBe('subscribed');
       expect(await eventCount()).toBe(before);
+    });
+
+    it('also accepts the report posted as its multipart/report body', async () => {
+      const s = await insertListMember(t);
+      const whole = dsnMessage({ to: s.email });
+      const [head, ...rest] = whole.split('\r\n\r\n');
+      const contentType = /Content-Type: (multipart\/report[^\r\n]*)/.exec(head)![1];
+      const body = rest.join('\r\n\r\n');
+      const res = await t.request('POST', '/webhooks/dsn', { key: false, raw: body, headers: { 'content-type': contentType, 'x-cloture-signature': signBody(body) } });
+      expect(res.body).toEqual({ events: 1, actions: { bounced: 1 } });
     });
 
     it('an unsigned report → 401; an unreadable or wrongly typed body → 4xx', async () => {

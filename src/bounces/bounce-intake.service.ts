@@ -27,9 +27,16 @@ export class BounceIntakeService {
     );
   }
 
-  async fromDsn(raw: unknown): Promise<DsnResultDto> {
-    const bytes = Buffer.isBuffer(raw) ? raw : typeof raw === 'string' ? Buffer.from(raw) : null;
+  /**
+   * A report posted as a whole message (`message/rfc822`), or as its multipart/report body with the report's own
+   * content type as the HTTP one (the MIME headers are then rebuilt from it).
+   */
+  async fromDsn(raw: unknown, contentType?: unknown): Promise<DsnResultDto> {
+    let bytes = Buffer.isBuffer(raw) ? raw : typeof raw === 'string' ? Buffer.from(raw) : null;
     if (!bytes || bytes.length === 0) throw new BadRequestException('Send the report as raw MIME (Content-Type: message/rfc822)');
+    if (typeof contentType === 'string' && /^multipart\/report\b/i.test(contentType) && !/[\r\n]/.test(contentType)) {
+      bytes = Buffer.concat([Buffer.from(`MIME-Version: 1.0\r\nContent-Type: ${contentType}\r\n\r\n`), bytes]);
+    }
     const parsed = await parseDsnOrArf(bytes).catch(() => null);
     if (!parsed) throw new BadRequestException('The body is not a readable MIME message');
     if (parsed.kind === 'ignored') return { events: 0, actions: {}, ignored: parsed.reason };

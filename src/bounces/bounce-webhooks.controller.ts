@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Throttle } from '@nestjs/throttler';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Public } from '../core/http/auth.decorators';
 import { ErrorResponseDto } from '../core/http/error-response.dto';
@@ -13,10 +14,14 @@ const SIGNATURE_DOC = {
   description: '`sha256=` + hex HMAC-SHA256 of the raw request body with BOUNCE_WEBHOOK_SECRET',
 };
 
-/** Inbound bounce and complaint reports (COMP-3). Public routes; each authenticates its sender itself. */
+/**
+ * Inbound bounce and complaint reports (COMP-3). Public routes; each authenticates its sender itself. Providers post
+ * from a few addresses in bursts after a large blast, hence a per-IP budget far above the default for public routes.
+ */
 @ApiTags('webhooks')
 @Controller('webhooks')
 @Public()
+@Throttle({ default: { limit: 12_000, ttl: 60_000 } })
 export class BounceWebhooksController {
   constructor(
     private readonly intake: BounceIntakeService,
@@ -43,8 +48,8 @@ export class BounceWebhooksController {
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiOkResponse({ type: DsnResultDto })
   @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Unsigned or forged: nothing changes' })
-  dsn(@Req() req: { body?: unknown }): Promise<DsnResultDto> {
-    return this.intake.fromDsn(req.body);
+  dsn(@Req() req: { body?: unknown; headers: Record<string, string | string[] | undefined> }): Promise<DsnResultDto> {
+    return this.intake.fromDsn(req.body, req.headers['content-type']);
   }
 
   @Post('bounces/ses')
