@@ -30,7 +30,6 @@ import { createHttpApp } from '../../src/core/http/create-http-app';
 import { runMigrations } from '../../src/core/database/prepare-database';
 import { PreferenceLinksService } from '../../src/preferences/preference-links.service';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon');
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cloture_bench_one_click';
