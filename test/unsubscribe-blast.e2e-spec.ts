@@ -41,6 +41,7 @@ describe('Unsubscribe from a real blast (e2e)', () => {
     expect(`${oneClickUrl.protocol}//${oneClickUrl.host}`).toBe(t.url);
     const res = await t.request('POST', oneClickUrl.pathname, { key: false, raw: form([['List-Unsubscribe', 'One-Click']]) });
     expect(res.status).toBe(200);
+    expect(res.text).toContain('will get no more campaign emails from Stop the Stall.');
     expect(await preferenceState(t, leaving.id)).toMatchObject({ status: 'unsubscribed', unsubscribedBlastId: first.id });
 
     // The footer's "Receive fewer emails" link opens the preference center for the right person.
@@ -51,6 +52,7 @@ describe('Unsubscribe from a real blast (e2e)', () => {
     const page = await t.request('GET', prefsPath, { key: false });
     expect(page.status).toBe(200);
     expect(page.text).toContain('s***@example.org');
+    expect(page.text).toContain('<p class="org">Stop the Stall</p>');
     expect((await t.request('POST', prefsPath, { key: false, raw: form([['frequency', 'important_only']]) })).status).toBe(200);
     expect(await preferenceState(t, staying.id)).toMatchObject({ status: 'subscribed', frequency: 'important_only' });
 

@@ -74,6 +74,14 @@ describe('token pages', () => {
     expect(renderUnsubscribedPage({ maskedEmail: 'x', preferencesLink: 'P' })).not.toContain('<button');
   });
 
+  it('names the sender when configured (escaped), and never on the error page', () => {
+    const html = renderUnsubscribeConfirmPage({ orgName: 'Stop <the> Stall', action: 'T', preferencesLink: 'P', maskedEmail: 'x', alreadyUnsubscribed: false });
+    expect(html).toContain('<p class="org">Stop &lt;the&gt; Stall</p>');
+    expect(html).toContain('<title>Unsubscribe · Stop &lt;the&gt; Stall</title>');
+    expect(renderUnsubscribedPage({ maskedEmail: 'x', preferencesLink: 'P' })).toContain('no more campaign emails from us.');
+    expect(renderErrorPage(404)).not.toContain('class="org"');
+  });
+
   it('one error page per status, identical whatever the cause', () => {
     expect(renderErrorPage(404)).toBe(renderErrorPage(404));
     expect(renderErrorPage(404)).toContain('This link is not valid');

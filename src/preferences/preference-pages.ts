@@ -54,6 +54,7 @@ a{color:#1d4ed8}
 .warning{border-left:4px solid #b45309;background:#fffbeb;padding:.75rem 1rem;margin:0 0 1rem;border-radius:4px}
 ul.changes{margin:.25rem 0 0;padding-left:1.2rem}
 .muted{color:#555;font-size:.95rem}
+.org{margin:0;color:#444;font-weight:600;letter-spacing:.01em}
 @media (min-width:30rem){button{width:auto}}
 `;
 
@@ -64,11 +65,12 @@ const layout = hbs.compile(`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <meta name="referrer" content="no-referrer">
-<title>{{title}}</title>
+<title>{{title}}{{#if orgName}} · {{orgName}}{{/if}}</title>
 <style>{{{style}}}</style>
 </head>
 <body>
 <main>
+{{#if orgName}}<p class="org">{{orgName}}</p>{{/if}}
 {{{content}}}
 </main>
 </body>
@@ -82,7 +84,7 @@ export interface TopicChoice {
   receiving: boolean;
 }
 
-export interface PreferencesView {
+export interface PreferencesView extends PageContext {
   /** Relative form action (the page's own token). */
   action: string;
   maskedEmail: string;
@@ -149,7 +151,7 @@ const preferencesTemplate = hbs.compile(`
 </form>
 `);
 
-export interface UnsubscribeConfirmView {
+export interface UnsubscribeConfirmView extends PageContext {
   action: string;
   preferencesLink: string;
   maskedEmail: string;
@@ -163,7 +165,7 @@ const unsubscribeConfirmTemplate = hbs.compile(`
 <p><a href="{{preferencesLink}}">Manage your email preferences</a> (you can subscribe again there).</p>
 {{else}}
 <h1>Unsubscribe?</h1>
-<p>Stop all campaign emails to <strong>{{maskedEmail}}</strong>.</p>
+<p>Stop all campaign emails{{#if orgName}} from {{orgName}}{{/if}} to <strong>{{maskedEmail}}</strong>.</p>
 <form method="post" action="{{action}}">
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
 <input type="hidden" name="from" value="page">
@@ -177,7 +179,7 @@ const unsubscribeConfirmTemplate = hbs.compile(`
 {{/if}}
 `);
 
-export interface UnsubscribedView {
+export interface UnsubscribedView extends PageContext {
   maskedEmail: string;
   /** Relative action of the undo form (the preference center, action=resubscribe); absent when undo is not possible. */
   undoAction?: string;
@@ -186,7 +188,7 @@ export interface UnsubscribedView {
 
 const unsubscribedTemplate = hbs.compile(`
 <h1>You are unsubscribed</h1>
-<div class="notice" role="status"><strong>{{maskedEmail}}</strong> will get no more campaign emails from us.</div>
+<div class="notice" role="status"><strong>{{maskedEmail}}</strong> will get no more campaign emails from {{#if orgName}}{{orgName}}{{else}}us{{/if}}.</div>
 {{#if undoAction}}
 <form method="post" action="{{undoAction}}">
 <p>Unsubscribed by mistake?</p>
@@ -201,8 +203,13 @@ const errorTemplate = hbs.compile(`
 <p>{{message}}</p>
 `);
 
-function page(title: string, content: string): string {
-  return layout({ title, style: STYLE, content });
+/** Every page names the sender (the organization's from name or legal name) when it is configured. */
+export interface PageContext {
+  orgName?: string | null;
+}
+
+function page(title: string, content: string, ctx: PageContext): string {
+  return layout({ title, style: STYLE, content, orgName: ctx.orgName });
 }
 
 export function renderPreferencesPage(view: PreferencesView): string {
@@ -222,15 +229,15 @@ export function renderPreferencesPage(view: PreferencesView): string {
       checked: value === view.frequency,
     })),
   });
-  return page('Email preferences', content);
+  return page('Email preferences', content, view);
 }
 
 export function renderUnsubscribeConfirmPage(view: UnsubscribeConfirmView): string {
-  return page(view.alreadyUnsubscribed ? 'Already unsubscribed' : 'Unsubscribe', unsubscribeConfirmTemplate(view));
+  return page(view.alreadyUnsubscribed ? 'Already unsubscribed' : 'Unsubscribe', unsubscribeConfirmTemplate(view), view);
 }
 
 export function renderUnsubscribedPage(view: UnsubscribedView): string {
-  return page('Unsubscribed', unsubscribedTemplate(view));
+  return page('Unsubscribed', unsubscribedTemplate(view), view);
 }
 
 const ERROR_PAGES: Record<number, { heading: string; message: string }> = {
@@ -248,5 +255,6 @@ export function renderErrorPage(statusCode: number): string {
   const known = ERROR_PAGES[statusCode] ?? (statusCode >= 500
     ? { heading: 'Something went wrong', message: 'Please try again in a few minutes.' }
     : { heading: 'That did not work', message: 'Please go back and try again.' });
-  return page(known.heading, errorTemplate(known));
+  // No organization name: the page must not differ with whatever the token named.
+  return page(known.heading, errorTemplate(known), {});
 }

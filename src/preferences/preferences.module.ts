@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SettingsModule } from '../settings/settings.module';
 import { Subscriber } from '../subscribers/subscriber.entity';
 import { SubscriberTopicOptOut, Topic } from '../topics/topic.entity';
 import { PreferenceLinksService } from './preference-links.service';
@@ -12,7 +13,7 @@ import { UnsubscribeTokenService } from './unsubscribe-token.service';
  * token pages, and the changes they make to a subscriber's frequency, topics and status.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Subscriber, Topic, SubscriberTopicOptOut])],
+  imports: [TypeOrmModule.forFeature([Subscriber, Topic, SubscriberTopicOptOut]), SettingsModule],
   controllers: [PreferencePagesController],
   providers: [UnsubscribeTokenService, PreferenceLinksService, PreferencesService],
   exports: [UnsubscribeTokenService, PreferenceLinksService],

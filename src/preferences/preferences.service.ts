@@ -2,6 +2,7 @@ import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { type Frequency, Subscriber, type SubscriberStatus } from '../subscribers/subscriber.entity';
+import { SettingsService } from '../settings/settings.service';
 import { SubscriberTopicOptOut, Topic } from '../topics/topic.entity';
 import type { PreferenceFormDto } from './dto/preference-form.dto';
 import {
@@ -44,15 +45,20 @@ interface SubscriberRow {
  * The preferences domain (UNSUB-2..6, PREF-1/2 choices): what a subscriber's own link may see and change —
  * frequency, topic opt-outs, unsubscribe and resubscribe. Every change is committed before the page answers.
  */
+/** How long a page may show a stale sender name after the settings change (saves a query per one-click POST). */
+const SENDER_NAME_TTL_MS = 30_000;
+
 @Injectable()
 export class PreferencesService {
   private readonly logger = new Logger(PreferencesService.name);
+  private senderName?: { value: string | null; until: number };
 
   constructor(
     private readonly tokens: UnsubscribeTokenService,
     @InjectRepository(Subscriber) private readonly subscribers: Repository<Subscriber>,
     @InjectRepository(Topic) private readonly topics: Repository<Topic>,
     @InjectRepository(SubscriberTopicOptOut) private readonly optOuts: Repository<SubscriberTopicOptOut>,
+    private readonly settings: SettingsService,
   ) {}
 
   /** `GET /preferences/:token`. */
@@ -60,6 +66,7 @@ export class PreferencesService {
     const claims = this.claims(token, 'preferences');
     const subscriber = await this.find(claims.subscriberId);
     return renderPreferencesPage({
+      orgName: await this.orgName(),
       action: token,
       maskedEmail: maskEmail(subscriber.email),
       status: subscriber.status,
@@ -123,6 +130,7 @@ export class PreferencesService {
     });
 
     return renderPreferencesPage({
+      orgName: await this.orgName(),
       action: token,
       maskedEmail: maskEmail(subscriber.email),
       status: subscriber.status,
@@ -137,6 +145,7 @@ export class PreferencesService {
     const claims = this.claims(token, 'unsubscribe');
     const subscriber = await this.find(claims.subscriberId);
     return renderUnsubscribeConfirmPage({
+      orgName: await this.orgName(),
       action: token,
       preferencesLink: this.preferencesLink(claims),
       maskedEmail: maskEmail(subscriber.email),
@@ -162,6 +171,7 @@ export class PreferencesService {
     const nowUnsubscribed = res.changed || res.previousStatus === 'unsubscribed';
     const preferencesLink = this.preferencesLink(claims);
     return renderUnsubscribedPage({
+      orgName: await this.orgName(),
       maskedEmail: maskEmail(res.email),
       preferencesLink,
       undoAction: nowUnsubscribed ? preferencesLink : undefined,
@@ -172,6 +182,16 @@ export class PreferencesService {
     const [row] = (await this.subscribers.query(FIND_SUBSCRIBER_SQL, [id])) as SubscriberRow[];
     if (!row) throw new InvalidLinkException();
     return row;
+  }
+
+  /** The name people know the sender by: the default from name, else the legal name (cached briefly). */
+  private async orgName(): Promise<string | null> {
+    const now = Date.now();
+    if (!this.senderName || this.senderName.until < now) {
+      const s = await this.settings.get();
+      this.senderName = { value: s.defaultFromName || s.legalName || null, until: now + SENDER_NAME_TTL_MS };
+    }
+    return this.senderName.value;
   }
 
   private claims(token: string, purpose: TokenPurpose): LinkTokenClaims {
