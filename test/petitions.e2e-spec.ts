@@ -276,6 +276,8 @@ describe('Petitions (PET-1..5, TGT-2)', () => {
         [{ state: 'XX' }, 'state'],
         [{ blast: 'not-a-uuid' }, 'blast'],
         [{ isAdmin: true }, 'isAdmin'],
+        [{ firstName: 'Nul\u0000Byte' }, 'firstName'],
+        [{ comment: 'bell\u0007' }, 'comment'],
       ];
       for (const [override, field] of cases) {
         const res = await t.request('POST', url, { key: false, body: signatureInput(override) });
@@ -284,7 +286,41 @@ describe('Petitions (PET-1..5, TGT-2)', () => {
       const badJson = await t.request('POST', url, { key: false, raw: '{"email":', headers: { 'content-type': 'application/json' } });
       expect(badJson.status).toBe(400);
       expect((await sign(t, 'no-such-petition')).status).toBe(404);
+      // Fastify answers 414 for a path parameter over 100 characters.
+      expect((await sign(t, 'a'.repeat(300))).status).toBe(414);
+      for (const slug of ['%00', 'a'.repeat(99) + '-', 'UPPER%20case', '..%2F..']) {
+        expect((await sign(t, slug)).status).toBe(404);
+        expect((await t.request('GET', `/api/v1/public/petitions/${slug}`, { key: false })).status).toBe(404);
+        expect((await t.request('GET', `/p/${slug}`, { key: false })).status).toBe(404);
+        expect((await t.request('GET', `/api/v1/petitions/${slug}`)).status).toBe(404);
+      }
+      expect((await t.request('POST', url, { key: false, body: [signatureInput()] })).status).toBe(400);
+      expect((await t.request('POST', `/p/${p.slug}`, { key: false, body: [signatureInput()] })).status).toBe(400);
+      expect((await t.request('POST', '/api/v1/petitions', { body: petitionInput({ title: 'a\u0000b' }) })).status).toBe(400);
       expect((await t.query('SELECT count(*)::int AS n FROM petition_signatures WHERE petition_id = $1', [p.id]))[0].n).toBe(0);
+    });
+  });
+
+  describe('double opt-in (COMP-4)', () => {
+    afterAll(async () => {
+      await t.request('PATCH', '/api/v1/settings', { body: { doubleOptIn: false } });
+    });
+
+    it('an opted-in signer stays unconfirmed and gets one confirmation email, however often they sign', async () => {
+      const on = await t.request('PATCH', '/api/v1/settings', { body: { doubleOptIn: true } });
+      expect(on.status).toBe(200);
+      const p = await createPetition(t);
+      const email = uniqueEmail('doi');
+      expect((await sign(t, p.slug, { email, optIn: true })).status).toBe(201);
+      expect((await sign(t, p.slug, { email, optIn: true })).status).toBe(201);
+      const [sub] = await t.query('SELECT status FROM subscribers WHERE lower(email) = lower($1)', [email]);
+      expect(sub.status).toBe('unconfirmed');
+      await eventually(() => sink.to(email).length >= 2);
+      await mailQueueIdle(t);
+      const subjects = sink.to(email).map((m) => m.parsed.subject).sort();
+      expect(subjects).toHaveLength(2);
+      expect(subjects.filter((x) => /confirm/i.test(x ?? ''))).toHaveLength(1);
+      expect(subjects.filter((x) => /Thank you for signing/.test(x ?? ''))).toHaveLength(1);
     });
   });
 

@@ -39,7 +39,7 @@ export class PetitionPageController {
   async submit(@Param('slug') slug: string, @Body() body: Record<string, unknown>, @Res() reply: FastifyReply) {
     const petition = await this.find(slug, reply);
     if (!petition) return;
-    const values = body && typeof body === 'object' ? body : {};
+    const values = body && typeof body === 'object' && !Array.isArray(body) ? body : {};
     const { input, errors } = this.signatures.parseInput(values);
     if (!input) return this.send(reply, 400, await this.page(petition, { values, errors }));
     try {

@@ -22,7 +22,6 @@ import { PetitionsService } from './petitions.service';
 @ApiTags('petitions')
 @ApiKeyAuth()
 @ApiBadRequestResponse({ type: ErrorResponseDto })
-@ApiParam({ name: 'id', required: false, description: 'Petition id (uuid) or slug' })
 @Controller('api/v1/petitions')
 export class PetitionsController {
   constructor(
@@ -46,6 +45,7 @@ export class PetitionsController {
   }
 
   @Get(':id')
+  @ApiParam({ name: 'id', description: 'Petition id (uuid) or slug' })
   @ApiOperation({ summary: 'One petition, targets resolved against the current roster' })
   @ApiOkResponse({ type: PetitionDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DoubleOptInModule } from '../double-opt-in/double-opt-in.module';
 import { LegislatorsModule } from '../legislators/legislators.module';
 import { SubscribersModule } from '../subscribers/subscribers.module';
 import { PetitionPageController } from './petition-page.controller';
@@ -14,7 +15,7 @@ import { SigningRateLimitGuard } from './signing-rate-limit.guard';
 
 /** Petitions to the Senate (PET-1..5): organizer CRUD and reports, public signing, the hosted page. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Petition, PetitionSignature]), LegislatorsModule, SubscribersModule],
+  imports: [TypeOrmModule.forFeature([Petition, PetitionSignature]), LegislatorsModule, SubscribersModule, DoubleOptInModule],
   controllers: [PetitionsController, PublicPetitionsController, PetitionPageController],
   providers: [PetitionsService, SignaturesService, PetitionReportsService, SigningRateLimitGuard],
   exports: [PetitionsService],

@@ -6,12 +6,14 @@ import { FieldError, RequestValidationException } from '../core/http/validation'
 import { ROLE_LABELS } from '../legislators/leadership-roles';
 import { LegislatorsService, SenatorView } from '../legislators/legislators.service';
 import { hasSenators } from '../subscribers/zip-states';
-import { CreatePetitionDto, DEFAULT_OPT_IN_TEXT, PetitionTargetDto, UpdatePetitionDto } from './dto/petition.dto';
+import { CreatePetitionDto, DEFAULT_OPT_IN_TEXT, PetitionTargetDto, SLUG_PATTERN, UpdatePetitionDto } from './dto/petition.dto';
 import { renderPetitionBody, thankYouTemplateProblems } from './petition-content';
 import { COUNT_SIGNATURES_SQL } from './petition-queries';
 import { AddressedSenator, dedupeTargets, PetitionTarget, senatorLabel } from './petition-targets';
 import { Petition } from './petition.entity';
 
+/** Anything that cannot be a slug is simply not found (and never reaches SQL). */
+const isSlug = (s: unknown): s is string => typeof s === 'string' && s.length <= 100 && SLUG_PATTERN.test(s.toLowerCase());
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A target as pages and the JSON show it, resolved against the roster now. */
@@ -101,13 +103,15 @@ export class PetitionsService {
   async get(idOrSlug: string): Promise<Petition> {
     const petition = UUID.test(idOrSlug)
       ? await this.petitions.findOne({ where: { id: idOrSlug } })
-      : await this.petitions.findOne({ where: { slug: idOrSlug.toLowerCase() } });
+      : isSlug(idOrSlug)
+        ? await this.petitions.findOne({ where: { slug: idOrSlug.toLowerCase() } })
+        : null;
     if (!petition) throw new NotFoundException('No petition with this id or slug');
     return petition;
   }
 
   async getBySlug(slug: string): Promise<Petition> {
-    const petition = typeof slug === 'string' && slug.length <= 100 ? await this.petitions.findOne({ where: { slug: slug.toLowerCase() } }) : null;
+    const petition = isSlug(slug) ? await this.petitions.findOne({ where: { slug: slug.toLowerCase() } }) : null;
     if (!petition) throw new NotFoundException('No petition at this address');
     return petition;
   }

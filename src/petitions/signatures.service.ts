@@ -4,6 +4,7 @@ import { validateSync } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { Env } from '../core/config/env';
 import { MailService } from '../core/mail/mail.service';
+import { DoubleOptInService } from '../double-opt-in/double-opt-in.service';
 import { FieldError, flattenValidationErrors, RequestValidationException } from '../core/http/validation';
 import { normalizeEmail } from '../subscribers/email-address';
 import { SubscribersService } from '../subscribers/subscribers.service';
@@ -45,12 +46,13 @@ export class SignaturesService {
     private readonly petitions: PetitionsService,
     private readonly subscribers: SubscribersService,
     private readonly mail: MailService,
+    private readonly doubleOptIn: DoubleOptInService,
     private readonly env: Env,
   ) {}
 
   /** Validate a raw form body the same way the JSON endpoint's pipe does (the hosted page renders the errors). */
   parseInput(raw: unknown): { input?: SignPetitionDto; errors?: FieldError[] } {
-    const input = plainToInstance(SignPetitionDto, raw && typeof raw === 'object' ? raw : {});
+    const input = plainToInstance(SignPetitionDto, raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {});
     const errors = validateSync(input, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
     return errors.length ? { errors: flattenValidationErrors(errors) } : { input };
   }
@@ -71,6 +73,8 @@ export class SignaturesService {
     const addressed = await this.petitions.addressedFor(petition, state);
     const optIn = input.optIn === true;
     const source = `petition:${petition.slug}`;
+    // Under double opt-in (COMP-4) an opted-in signer stays `unconfirmed` until they press the emailed link.
+    const signupStatus = optIn ? await this.doubleOptIn.statusForNewSignup() : undefined;
 
     const outcome = await this.dataSource.transaction(async (m) => {
       // Links the signer to a known subscriber (opted in or not); creates or (re)subscribes only with the opt-in.
@@ -83,11 +87,13 @@ export class SignaturesService {
           state,
           source,
           subscribe: optIn,
+          status: signupStatus,
           consent: optIn ? { source, text: petition.optInText } : undefined,
         },
         m,
       );
       const subscriberId = upsert.subscriber?.id ?? null;
+      const confirm = optIn && upsert.subscriber?.status === 'unconfirmed';
       const inserted: { id: string }[] = await m.query(INSERT_SIGNATURE_SQL, [
         petition.id, subscriberId, email, input.firstName ?? null, input.lastName ?? null, zip, state, input.comment ?? null,
         optIn, input.referralCode ?? null, input.blast ?? null,
@@ -97,13 +103,20 @@ export class SignaturesService {
           inserted[0].id,
           JSON.stringify(addressed.map((a) => ({ bioguideId: a.bioguideId, role: a.role }))),
         ]);
-        return { signatureId: inserted[0].id, subscriberId, needsThankYou: true };
+        return { signatureId: inserted[0].id, subscriberId, needsThankYou: true, confirm };
       }
       const existing: { id: string; thank_you_queued_at: Date | null }[] = await m.query(TOUCH_EXISTING_SIGNATURE_SQL, [
         petition.id, email, optIn, subscriberId,
       ]);
-      return { signatureId: existing[0]?.id, subscriberId, needsThankYou: !!existing[0] && !existing[0].thank_you_queued_at };
+      return { signatureId: existing[0]?.id, subscriberId, needsThankYou: !!existing[0] && !existing[0].thank_you_queued_at, confirm };
     });
+
+    if (outcome.confirm && outcome.subscriberId) {
+      // Idempotent (fixed job ids inside): signing twice does not send two confirmations.
+      await this.doubleOptIn.sendConfirmation(outcome.subscriberId).catch((e: Error) => {
+        this.logger.warn(`opt-in confirmation for subscriber ${outcome.subscriberId} not queued: ${e.message}`);
+      });
+    }
 
     if (outcome.signatureId && outcome.needsThankYou) {
       await this.queueThankYou(petition, outcome.signatureId, email, outcome.subscriberId, input);

@@ -98,7 +98,6 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
 
 /** Resolves once the transactional mail queue has nothing waiting, delayed or running. */
 export async function mailQueueIdle(t: TestApp): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { getQueueToken } = require('@nestjs/bull') as typeof import('@nestjs/bull');
   const queue = t.app.get(getQueueToken('mail'), { strict: false }) as import('bull').Queue;
   await eventually(async () => {
@@ -109,7 +108,6 @@ export async function mailQueueIdle(t: TestApp): Promise<void> {
 
 /** Parse the delivery CSV (simple: the packet quotes fields with commas). */
 export function parseCsv(text: string): Record<string, string>[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { parse } = require('csv-parse/sync') as typeof import('csv-parse/sync');
   return parse(text, { columns: true }) as Record<string, string>[];
 }

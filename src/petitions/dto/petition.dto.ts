@@ -18,10 +18,13 @@ import {
 } from 'class-validator';
 import { LEADERSHIP_ROLES, LeadershipRole } from '../../legislators/leadership-roles';
 import { TARGET_TYPES } from '../petition-targets';
+import { NO_CONTROL_CHARS } from './signature.dto';
 import { BODY_FORMATS, BodyFormat, PETITION_STATUSES, PetitionStatus } from '../petition.entity';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
+// eslint-disable-next-line no-control-regex -- PostgreSQL text cannot hold NUL
+const NO_NUL = /^[^\u0000]*$/;
 export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 export const DEFAULT_OPT_IN_TEXT = 'Yes, email me updates about this campaign. I can unsubscribe at any time.';
 
@@ -55,11 +58,13 @@ export class CreatePetitionDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
+  @Matches(NO_CONTROL_CHARS, { message: 'title must not contain control characters' })
   title: string;
 
   @ApiProperty({ description: 'Markdown or HTML (sanitized before it is shown)', maxLength: 100_000 })
   @IsString()
   @MaxLength(100_000)
+  @Matches(NO_NUL, { message: 'body must not contain NUL characters' })
   body: string;
 
   @ApiPropertyOptional({ enum: BODY_FORMATS, default: 'markdown' })
@@ -94,12 +99,14 @@ export class CreatePetitionDto {
   @IsOptional()
   @IsString()
   @MaxLength(300)
+  @Matches(NO_CONTROL_CHARS, { message: 'thankYouSubject must not contain control characters' })
   thankYouSubject?: string | null;
 
   @ApiPropertyOptional({ example: '{{default firstName "Friend"}}, thank you for signing {{petitionTitle}}.', maxLength: 20_000, description: 'Markdown with Handlebars merge fields (escaped)' })
   @IsOptional()
   @IsString()
   @MaxLength(20_000)
+  @Matches(NO_NUL, { message: 'thankYouBody must not contain NUL characters' })
   thankYouBody?: string | null;
 
   @ApiPropertyOptional({ example: DEFAULT_OPT_IN_TEXT, maxLength: 1000, description: 'Wording beside the unchecked opt-in box; recorded as consent' })
@@ -108,6 +115,7 @@ export class CreatePetitionDto {
   @IsString()
   @MinLength(1)
   @MaxLength(1000)
+  @Matches(NO_CONTROL_CHARS, { message: 'optInText must not contain control characters' })
   optInText?: string;
 }
 

@@ -16,6 +16,10 @@ const toBool = ({ value }: { value: unknown }) => {
   return value;
 };
 const STATE_CODES = [...USPS_STATE_CODES];
+/** PostgreSQL text cannot hold NUL; other control characters have no place in a name or comment either. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const NO_CONTROL_CHARS = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
+const noControl = (field: string) => Matches(NO_CONTROL_CHARS, { message: `${field} must not contain control characters` });
 export const COMMENT_MAX_LENGTH = 2000;
 
 /** A public signature (PET-2): JSON or form-encoded, same fields. */
@@ -31,6 +35,7 @@ export class SignPetitionDto {
   @Transform(optionalText)
   @IsOptional()
   @IsString()
+  @noControl('firstName')
   @MaxLength(100)
   firstName?: string;
 
@@ -38,6 +43,7 @@ export class SignPetitionDto {
   @Transform(optionalText)
   @IsOptional()
   @IsString()
+  @noControl('lastName')
   @MaxLength(100)
   lastName?: string;
 
@@ -57,6 +63,7 @@ export class SignPetitionDto {
   @Transform(optionalText)
   @IsOptional()
   @IsString()
+  @noControl('comment')
   @MaxLength(COMMENT_MAX_LENGTH)
   comment?: string;
 
