@@ -4,6 +4,9 @@ import { BounceAction, BounceReport, BouncesService } from './bounces.service';
 import { parseDsnOrArf } from './dsn-report';
 import { BounceWebhookEventDto, DsnResultDto } from './dto/bounce-webhook.dto';
 
+/** Events of one batch applied at once (each takes a pooled connection for its transaction). */
+const BATCH_LANES = 4;
+
 /** Signed intake (generic JSON events, raw DSN/ARF reports) turned into bounce reports for BouncesService. */
 @Injectable()
 export class BounceIntakeService {
@@ -43,12 +46,20 @@ export class BounceIntakeService {
     return this.apply(parsed.reports);
   }
 
+  /**
+   * Applies a batch a few events at a time: each event is its own short transaction, and events about one person
+   * serialize on that person's row lock, so the order inside a batch does not change the outcome.
+   */
   private async apply(reports: BounceReport[]): Promise<DsnResultDto> {
     const actions: Partial<Record<BounceAction, number>> = {};
-    for (const r of reports) {
-      const { action } = await this.bounces.record(r);
-      actions[action] = (actions[action] ?? 0) + 1;
-    }
+    let next = 0;
+    const lane = async () => {
+      while (next < reports.length) {
+        const { action } = await this.bounces.record(reports[next++]);
+        actions[action] = (actions[action] ?? 0) + 1;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCH_LANES, reports.length) }, lane));
     return { events: reports.length, actions };
   }
 }
