@@ -135,6 +135,32 @@ describe('Double opt-in (e2e, COMP-4)', () => {
     expect(await statusOf(t, s.id)).toBe('unsubscribed');
   });
 
+  it('API signup: unconfirmed with a confirmation under double opt-in, subscribed at once without it; bad input → 400', async () => {
+    const email = bounceEmail('api-signup');
+    const res = await t.request('POST', '/api/v1/signups', { body: { email, firstName: 'Grace', source: 'website:footer', consentText: 'Email me campaign updates.' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ subscriberId: expect.any(String), status: 'unconfirmed', confirmationSent: true });
+    const [mail] = await waitForMail(email, 1);
+    expect(mail.parsed.text).toContain('Hello Grace');
+    await t.request('POST', linkIn(mail.parsed.text), { key: false });
+    const [row] = await t.query('SELECT status, consent_source FROM subscribers WHERE id = $1', [res.body.subscriberId]);
+    expect(row).toEqual({ status: 'subscribed', consent_source: 'double-opt-in:website:footer' });
+    // Signing up again once subscribed changes nothing and sends nothing.
+    expect((await t.request('POST', '/api/v1/signups', { body: { email, consentText: 'Email me.' } })).body).toMatchObject({ status: 'subscribed', confirmationSent: false });
+
+    await t.request('PATCH', '/api/v1/settings', { body: { doubleOptIn: false } });
+    try {
+      const direct = await t.request('POST', '/api/v1/signups', { body: { email: bounceEmail('direct'), consentText: 'Email me.' } });
+      expect(direct.body).toMatchObject({ status: 'subscribed', confirmationSent: false });
+    } finally {
+      await t.request('PATCH', '/api/v1/settings', { body: { doubleOptIn: true } });
+    }
+    for (const body of [{ email: 'nope', consentText: 'x' }, { email: bounceEmail() }, { email: bounceEmail(), consentText: 'x', extra: true }, { email: bounceEmail(), consentText: 'x', zip: '123' }]) {
+      expect((await t.request('POST', '/api/v1/signups', { body })).status).toBe(400);
+    }
+    expect((await t.request('POST', '/api/v1/signups', { key: false, body: { email: bounceEmail(), consentText: 'x' } })).status).toBe(401);
+  });
+
   it('blasts reach the person only once confirmed', async () => {
     const s = await signUp();
     const [mail] = await waitForMail(s.email, 1);

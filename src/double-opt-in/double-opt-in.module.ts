@@ -4,6 +4,7 @@ import { SubscribersModule } from '../subscribers/subscribers.module';
 import { ConfirmationTokenService } from './confirmation-token.service';
 import { DoubleOptInController } from './double-opt-in.controller';
 import { DoubleOptInService } from './double-opt-in.service';
+import { SignupsController } from './signups.controller';
 
 /**
  * Double opt-in (COMP-4): status of new signups under the organization's setting, the confirmation email with its
@@ -11,7 +12,7 @@ import { DoubleOptInService } from './double-opt-in.service';
  */
 @Module({
   imports: [SubscribersModule, SettingsModule],
-  controllers: [DoubleOptInController],
+  controllers: [DoubleOptInController, SignupsController],
   providers: [DoubleOptInService, ConfirmationTokenService],
   exports: [DoubleOptInService],
 })

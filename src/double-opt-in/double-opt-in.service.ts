@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bull';
 import { DataSource } from 'typeorm';
@@ -11,6 +11,7 @@ import { SettingsService } from '../settings/settings.service';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { ConfirmationTokenService } from './confirmation-token.service';
 import { renderConfirmationEmail, renderConfirmedPage, renderConfirmPage } from './double-opt-in-pages';
+import { SignupDto, SignupResultDto } from './dto/signup.dto';
 
 /** Where a confirmation is recorded as coming from (prefixed to the signup's own consent source). */
 const CONFIRM_SOURCE_PREFIX = 'double-opt-in';
@@ -40,6 +41,28 @@ export class DoubleOptInService {
   /** The status a new signup (petition opt-in, API signup) gets under the organization's setting. */
   async statusForNewSignup(): Promise<'subscribed' | 'unconfirmed'> {
     return (await this.settings.get()).doubleOptIn ? 'unconfirmed' : 'subscribed';
+  }
+
+  /**
+   * An API signup (the organizer's own form): subscribed at once, or `unconfirmed` with a confirmation email under
+   * double opt-in. Same rules as a petition opt-in: an existing subscriber keeps their status, an unsubscribed person
+   * opting in again is (re)confirmed, a bounced or complained address never changes.
+   */
+  async signup(dto: SignupDto): Promise<SignupResultDto> {
+    const source = dto.source ?? 'api';
+    const r = await this.subscribers.upsertByEmail({
+      email: dto.email,
+      firstName: dto.firstName,
+      lastName: dto.lastName,
+      zip: dto.zip,
+      source,
+      subscribe: true,
+      status: await this.statusForNewSignup(),
+      consent: { source, text: dto.consentText },
+    });
+    if (!r.subscriber) throw new ConflictException('This address cannot be signed up');
+    const confirmationSent = r.subscriber.status === 'unconfirmed' && (await this.sendConfirmation(r.subscriber.id));
+    return { subscriberId: r.subscriber.id, status: r.subscriber.status, confirmationSent };
   }
 
   /** The link of the confirmation page for one subscriber. */
