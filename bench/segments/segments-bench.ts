@@ -20,7 +20,7 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadEnv } from '../../src/core/config/env';
 import { runMigrations } from '../../src/core/database/prepare-database';
-import { buildSegmentQuery, countMembersSql } from '../../src/segments/segment-query';
+import { buildSegmentQuery, countMembersSql, petitionSlugReferences } from '../../src/segments/segment-query';
 
 const ROWS = 1_000_000;
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cloture_bench_segments';
@@ -216,24 +216,34 @@ export async function main(): Promise<void> {
     .map((r: { name: string; setting: string; unit: string | null }) => `${r.name}=${r.setting}${r.unit ?? ''}`)
     .join(', ');
 
+  await c.query(`SET jit = off`); // as SegmentsService does for counts
   const loadBefore = loadavg()[0].toFixed(1);
-  const results: { name: string; count: number; median: number; min: number; max: number }[] = [];
-  const plans: string[] = [];
-  for (const k of CASES) {
-    const q = k.rules ? buildSegmentQuery(k.rules, { firstParamIndex: 1 }) : { sql: '', params: [] };
-    const sql = k.sql ?? countMembersSql(q);
-    const times: number[] = [];
-    let count = 0;
-    for (let i = 0; i < WARMUPS + RUNS; i++) {
+  // Round-robin: every round times every case once, so the load of other processes on a shared machine weighs on
+  // all cases alike and the ratio to the baseline stays meaningful.
+  // Petition slugs resolved to ids first, as SegmentsService.compile does.
+  const slugs = CASES.flatMap((k) => petitionSlugReferences(k.rules));
+  const petitionIdsBySlug = new Map<string, string>(
+    (await c.query(`SELECT slug, id FROM petitions WHERE slug = ANY ($1::text[])`, [slugs])).rows.map((r: { slug: string; id: string }) => [r.slug, r.id]),
+  );
+  const compiled = CASES.map((k) => {
+    const q = k.rules ? buildSegmentQuery(k.rules, { firstParamIndex: 1, petitionIdsBySlug }) : { sql: '', params: [] as unknown[] };
+    return { ...k, sql: k.sql ?? countMembersSql(q), params: q.params, times: [] as number[], count: 0 };
+  });
+  for (let round = 0; round < WARMUPS + RUNS; round++) {
+    for (const k of compiled) {
       const t0 = performance.now();
-      count = (await c.query(sql, q.params)).rows[0].count;
-      if (i >= WARMUPS) times.push(performance.now() - t0);
+      k.count = (await c.query(k.sql, k.params)).rows[0].count;
+      if (round >= WARMUPS) k.times.push(performance.now() - t0);
     }
-    results.push({ name: k.name, count, median: median(times), min: Math.min(...times), max: Math.max(...times) });
-    const plan = (await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, q.params)).rows.map((r: Record<string, string>) => r['QUERY PLAN']);
-    plans.push(`### ${k.name}\n${k.rules ? `rules: ${JSON.stringify(k.rules)}\n` : ''}${sql}\nparams: ${JSON.stringify(q.params)}\n\n${plan.join('\n')}\n`);
-    console.log(`${k.name.padEnd(45)} count=${String(count).padStart(7)}  median=${median(times).toFixed(1)} ms`);
   }
+  const plans: string[] = [];
+  for (const k of compiled) {
+    const plan = (await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${k.sql}`, k.params)).rows.map((r: Record<string, string>) => r['QUERY PLAN']);
+    plans.push(`### ${k.name}\n${k.rules ? `rules: ${JSON.stringify(k.rules)}\n` : ''}${k.sql}\nparams: ${JSON.stringify(k.params)}\n\n${plan.join('\n')}\n`);
+  }
+  const results = compiled.map((k) => ({ name: k.name, count: k.count, median: median(k.times), min: Math.min(...k.times), max: Math.max(...k.times) }));
+  const baseline = results[0].median;
+  for (const r of results) console.log(`${r.name.padEnd(45)} count=${String(r.count).padStart(7)}  median=${r.median.toFixed(1)} ms`);
   await c.end();
 
   const load = `1-min load average ${loadBefore} before, ${loadavg()[0].toFixed(1)} after (other sessions share the machine)`;
@@ -242,11 +252,13 @@ export async function main(): Promise<void> {
     `Command: \`node bench/segments/run.js${RESEED ? ' --reseed' : ''}${args.includes('--runs') ? ` --runs ${RUNS}` : ''}\` — ${new Date().toISOString()}`,
     `Machine: ${machine}; ${load}`,
     `Database: ${new URL(DB_URL).host}/${new URL(DB_URL).pathname.slice(1)}`,
-    `Data: ${ROWS.toLocaleString('en-US')} subscribers (85 % subscribed), COPY-seeded; signatures: ${petitionNote}. ${RUNS} measured runs after ${WARMUPS} warm-ups, wall time at the client (pg, loopback).`,
+    `Data: ${ROWS.toLocaleString('en-US')} subscribers (85 % subscribed), COPY-seeded; signatures: ${petitionNote}. ${RUNS} measured rounds after ${WARMUPS} warm-up rounds (round-robin over the cases), wall time at the client (pg, loopback).`,
     '',
-    '| query | matching subscribed | median ms | min ms | max ms |',
-    '|---|---:|---:|---:|---:|',
-    ...results.map((r) => `| ${r.name} | ${r.count.toLocaleString('en-US')} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)} | ${r.max.toFixed(1)} |`),
+    '| query | matching subscribed | median ms | × baseline | min ms | max ms |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...results.map(
+      (r) => `| ${r.name} | ${r.count.toLocaleString('en-US')} | ${r.median.toFixed(1)} | ${(r.median / baseline).toFixed(2)} | ${r.min.toFixed(1)} | ${r.max.toFixed(1)} |`,
+    ),
   ].join('\n');
   writeFileSync(join(__dirname, 'latest.md'), `${table}\n`);
   writeFileSync(join(__dirname, 'plans.txt'), plans.join('\n'));

@@ -1,5 +1,6 @@
 import {
   buildSegmentQuery,
+  petitionSlugReferences,
   InvalidSegmentRulesException,
   MAX_RULE_DEPTH,
   MAX_SEGMENT_NESTING,
@@ -96,6 +97,22 @@ describe('buildSegmentQuery: each rule kind (SEG-1)', () => {
     expectPlaceholdersMatch(q.sql, q.params);
   });
 
+  it('signed by slug with slugs resolved by the service: the petition id is the parameter; unknown slugs match nobody', () => {
+    const petitionIdsBySlug = new Map([['save-the-senate', A]]);
+    const q = buildSegmentQuery({ or: [{ signed: 'Save-The-Senate' }, { signed: 'nope' }, { not: { signed: 'nope' } }] }, { firstParamIndex: 1, petitionIdsBySlug });
+    expect(q.sql).toBe(
+      '(EXISTS (SELECT 1 FROM petition_signatures ps WHERE ps.subscriber_id = s.id AND ps.petition_id = $1::uuid) OR FALSE OR NOT (FALSE))',
+    );
+    expect(q.params).toEqual([A]);
+  });
+
+  it('petitionSlugReferences lists the slugs (not ids) named by signed rules, lower-cased', () => {
+    expect(petitionSlugReferences({ and: [{ signed: 'Save-The-Senate' }, { not: { signed: A } }, { or: [{ signed: 'b' }, { signed: 5 }] }] })).toEqual([
+      'save-the-senate',
+      'b',
+    ]);
+  });
+
   it('and / or / not compose, numbering placeholders from the given offset', () => {
     const q = build({ and: [{ tag: 'volunteer' }, { or: [{ state: 'CO' }, { zipPrefix: '80' }] }, { not: { tag: 'staff' } }] }, 4);
     expect(q.sql).toBe(
@@ -180,7 +197,7 @@ describe('buildSegmentQuery: user text only ever travels as a parameter (SEG-2)'
   });
 
   it('the SQL text is built only from the compiler constants: no client string appears in it', () => {
-    const marker = 'ZZmarkerZZ';
+    const marker = 'zzmarkerzz';
     const q = build({
       and: [
         { tag: marker },

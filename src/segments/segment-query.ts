@@ -53,6 +53,12 @@ export interface SegmentQueryContext {
   segments?: ReadonlyMap<string, unknown>;
   /** The id of the segment these rules belong to, when saving it: a reference back to it is a cycle. */
   selfId?: string;
+  /**
+   * Petition ids by slug, for `{"signed": "<slug>"}` (the service resolves them first, so the planner sees the
+   * actual petition id and its statistics). A slug missing from the map matches nobody. Without the map, slugs are
+   * resolved in SQL by a sub-select.
+   */
+  petitionIdsBySlug?: ReadonlyMap<string, string>;
   /** Path prefix in error messages (default `rules`, the request body field). */
   path?: string;
 }
@@ -146,6 +152,7 @@ class Compiler {
     private readonly segments: ReadonlyMap<string, unknown>,
     /** Saved segments being expanded (outermost first): a reference to one of them is a cycle. */
     private readonly stack: string[],
+    private readonly petitionIdsBySlug?: ReadonlyMap<string, string>,
   ) {}
 
   /** Binds a value and returns its typed placeholder. */
@@ -432,10 +439,15 @@ class Compiler {
   private signed(value: unknown, path: string): string {
     const ref = this.text(value, path, 'a petition id or slug');
     if (ref === undefined) return FALSE_SQL;
-    // Index on petition_signatures (petition_id, subscriber_id): a semi-join from the petition's signers.
-    const petition = UUID.test(ref)
-      ? this.param(ref.toLowerCase(), 'uuid')
-      : `(SELECT p.id FROM petitions p WHERE p.slug = ${this.param(ref, 'text')})`;
+    let petition: string;
+    if (UUID.test(ref)) petition = this.param(ref.toLowerCase(), 'uuid');
+    else if (this.petitionIdsBySlug) {
+      // Slugs are lower-case (petitions' check constraint); an unknown one matches nobody.
+      const id = this.petitionIdsBySlug.get(ref.toLowerCase());
+      if (!id) return FALSE_SQL;
+      petition = this.param(id, 'uuid');
+    } else petition = `(SELECT p.id FROM petitions p WHERE p.slug = ${this.param(ref.toLowerCase(), 'text')})`;
+    // petition_signatures_petition_subscriber_idx and subscribers_id_subscribed_idx: a semi-join of two index-only scans.
     return `EXISTS (SELECT 1 FROM petition_signatures ps WHERE ps.subscriber_id = s.id AND ps.petition_id = ${petition})`;
   }
 
@@ -470,7 +482,7 @@ class Compiler {
     }
     if (!this.segments.has(id)) return this.fail(path, `segment ${id} does not exist`);
     // Inline the referenced segment's rules (evaluated live); errors inside it are reported at this node.
-    const nested = new Compiler(this.firstParamIndex + this.params.length, this.segments, [...this.stack, id]);
+    const nested = new Compiler(this.firstParamIndex + this.params.length, this.segments, [...this.stack, id], this.petitionIdsBySlug);
     const sql = nested.rule(this.segments.get(id), 'rules', depth + 1);
     if (nested.errors.length) {
       for (const e of nested.errors) this.fail(path, `in segment ${id}: ${e.path}: ${e.message}`);
@@ -487,10 +499,28 @@ class Compiler {
  */
 export function buildSegmentQuery(rules: unknown, ctx: SegmentQueryContext): SegmentQuery {
   if (!Number.isInteger(ctx.firstParamIndex) || ctx.firstParamIndex < 1) throw new Error('firstParamIndex must be an integer ≥ 1');
-  const compiler = new Compiler(ctx.firstParamIndex, ctx.segments ?? new Map(), ctx.selfId ? [ctx.selfId.toLowerCase()] : []);
+  const compiler = new Compiler(
+    ctx.firstParamIndex,
+    ctx.segments ?? new Map(),
+    ctx.selfId ? [ctx.selfId.toLowerCase()] : [],
+    ctx.petitionIdsBySlug,
+  );
   const sql = compiler.rule(rules, ctx.path ?? 'rules', 1);
   if (compiler.errors.length) throw new InvalidSegmentRulesException(compiler.errors);
   return { sql, params: compiler.params };
+}
+
+/** Calls `visit` on every rule object reachable through and/or/not, ignoring anything malformed (bounded). */
+function walkRules(rules: unknown, visit: (node: Record<string, unknown>) => void): void {
+  let budget = MAX_RULE_NODES * 4;
+  const walk = (node: unknown, depth: number): void => {
+    if (--budget < 0 || depth > MAX_RULE_DEPTH + 1) return;
+    if (Array.isArray(node)) return node.forEach((n) => walk(n, depth + 1));
+    if (!isObject(node)) return;
+    visit(node);
+    for (const k of ['and', 'or', 'not'] as const) if (k in node) walk(node[k], depth + 1);
+  };
+  walk(rules, 0);
 }
 
 /**
@@ -499,15 +529,19 @@ export function buildSegmentQuery(rules: unknown, ctx: SegmentQueryContext): Seg
  */
 export function segmentReferences(rules: unknown): string[] {
   const found = new Set<string>();
-  let budget = MAX_RULE_NODES * 4;
-  const walk = (node: unknown, depth: number): void => {
-    if (--budget < 0 || depth > MAX_RULE_DEPTH + 1) return;
-    if (Array.isArray(node)) return node.forEach((n) => walk(n, depth + 1));
-    if (!isObject(node)) return;
+  walkRules(rules, (node) => {
     if (typeof node.segment === 'string' && UUID.test(node.segment)) found.add(node.segment.toLowerCase());
-    for (const k of ['and', 'or', 'not'] as const) if (k in node) walk(node[k], depth + 1);
-  };
-  walk(rules, 0);
+  });
+  return [...found];
+}
+
+/** The petition slugs (not ids) a tree's `{"signed": …}` rules name, lower-cased: the service resolves them to ids. */
+export function petitionSlugReferences(rules: unknown): string[] {
+  const found = new Set<string>();
+  walkRules(rules, (node) => {
+    const v = node.signed;
+    if (typeof v === 'string' && v.length > 0 && v.length <= MAX_TEXT && !UUID.test(v) && !v.includes('\u0000')) found.add(v.toLowerCase());
+  });
   return [...found];
 }
 

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { CreateSegmentDto, SegmentCountDto, UpdateSegmentDto } from './dto/segment.dto';
 import { Segment } from './segment.entity';
-import { buildSegmentQuery, countMembersSql, MAX_SEGMENT_NESTING, SegmentQuery, segmentReferences } from './segment-query';
+import { buildSegmentQuery, countMembersSql, MAX_SEGMENT_NESTING, petitionSlugReferences, SegmentQuery, segmentReferences } from './segment-query';
 
 const SAMPLE_SIZE = 10;
 /** A count that runs longer than this is cancelled (a runaway tree must not hold a connection). */
@@ -125,13 +125,22 @@ export class SegmentsService {
       for (const r of rows) known.set(r.id, r.rules);
       frontier = [...new Set(rows.flatMap((r) => segmentReferences(r.rules)))].filter((id) => !known.has(id));
     }
-    return buildSegmentQuery(rules, { firstParamIndex, segments: known, selfId });
+    // Petition slugs → ids up front: the SQL then names the petition id, and the planner estimates from its statistics.
+    const slugs = [...new Set([rules, ...known.values()].flatMap(petitionSlugReferences))];
+    const petitionIdsBySlug = new Map<string, string>();
+    if (slugs.length) {
+      const rows: { id: string; slug: string }[] = await m.query(`SELECT id, slug FROM petitions WHERE slug = ANY ($1::text[])`, [slugs]);
+      for (const r of rows) petitionIdsBySlug.set(r.slug, r.id);
+    }
+    return buildSegmentQuery(rules, { firstParamIndex, segments: known, selfId, petitionIdsBySlug });
   }
 
   private async countWhere(filter: SegmentQuery): Promise<SegmentCountDto> {
     try {
       return await this.dataSource.transaction('READ COMMITTED', async (m) => {
         await m.query(`SET LOCAL statement_timeout = ${COUNT_TIMEOUT_MS}`);
+        // A big rule tree can cross jit_above_cost; compiling it costs more than an interactive count saves.
+        await m.query(`SET LOCAL jit = off`);
         const [{ count }] = await m.query(countMembersSql(filter), filter.params);
         const where = `s.status = 'subscribed' AND (${filter.sql})`;
         const sample = count
