@@ -60,6 +60,19 @@ describe('Bounces (e2e, COMP-3)', () => {
       expect(events).toEqual([{ type: 'policy' }]);
     });
 
+    it('deferrals that exhausted their retries in three blasts count as three soft bounces → bounced', async () => {
+      const s = await insertListMember(t);
+      const bounces = t.get(BouncesService);
+      for (let i = 0; i < 3; i++) {
+        const blast = await insertSentBlast(t, [s.id], { status: 'sent' });
+        const out = await bounces.handleSoftBounce({ subscriberId: s.id, blastId: blast.id, responseCode: 452, response: '4.2.2 Mailbox full' });
+        // The send loop may report the same rejection twice (a retried batch): it counts once.
+        await bounces.handleSoftBounce({ subscriberId: s.id, blastId: blast.id, responseCode: 452, response: '4.2.2 Mailbox full' });
+        expect(out.action).toBe(i < 2 ? 'counted' : 'bounced');
+      }
+      expect(await statusOf(t, s.id)).toBe('bounced');
+    });
+
     it('a hard bounce never turns a complaint back into a bounce', async () => {
       const s = await insertListMember(t, 'complained');
       await t.get(BouncesService).handleSmtpRejection({ subscriberId: s.id, responseCode: 550, response: '5.1.1 gone' });
