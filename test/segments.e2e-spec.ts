@@ -353,6 +353,18 @@ describe('Segments (e2e)', () => {
       expect(res.body.details.map((d: { path: string }) => d.path)).toContain(path);
     });
 
+    it('update: null name or rules, bad rules → 400 and the segment is unchanged', async () => {
+      const seg = await t.request('POST', '/api/v1/segments', { body: { name: 'Patch target', rules: { tag: 'x' } } });
+      for (const body of [{ name: null }, { rules: null }, { name: '' }, { rules: { tag: ['a', 5] } }, { extra: true }]) {
+        const res = await t.request('PATCH', `/api/v1/segments/${seg.body.id}`, { body });
+        expect(res.status).toBe(400);
+      }
+      expect((await t.request('GET', `/api/v1/segments/${seg.body.id}`)).body).toMatchObject({ name: 'Patch target', rules: { tag: 'x' } });
+      const cleared = await t.request('PATCH', `/api/v1/segments/${seg.body.id}`, { body: { description: null } });
+      expect(cleared.status).toBe(200);
+      expect(cleared.body.description).toBeNull();
+    });
+
     it('bad ids: 400 for a malformed id, 404 for an unknown one', async () => {
       expect((await t.request('GET', '/api/v1/segments/not-a-uuid')).status).toBe(400);
       expect((await t.request('GET', '/api/v1/segments/not-a-uuid/count')).status).toBe(400);

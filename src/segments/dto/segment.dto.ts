@@ -33,8 +33,9 @@ export class CreateSegmentDto {
 }
 
 export class UpdateSegmentDto {
+  // Absent means unchanged; null is not a name (so not @IsOptional, which would let null through).
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @ValidateIf((_, v) => v !== undefined)
   @IsString()
   @Length(1, 200)
   name?: string;
@@ -46,7 +47,7 @@ export class UpdateSegmentDto {
   description?: string | null;
 
   @ApiPropertyOptional(RULES_DOC)
-  @IsOptional()
+  @ValidateIf((_, v) => v !== undefined)
   @IsObject()
   rules?: Record<string, unknown>;
 }
