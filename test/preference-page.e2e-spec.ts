@@ -3,6 +3,9 @@ import { PreferenceLinksService } from '../src/preferences/preference-links.serv
 import { bootApp, TestApp } from './support/app';
 import { fakeBlastId, insertPreferenceSubscriber, insertTopic, preferenceState } from './support/preference-factories';
 
+// jest.config.js sets testTimeout inside `projects`, where Jest ignores it: the default 5 s is too short on a busy machine.
+jest.setTimeout(60_000);
+
 const CHROMIUM = '/usr/bin/chromium';
 
 /** UNSUB-2 in a real browser: JavaScript off, the way many people open links from their mail. */

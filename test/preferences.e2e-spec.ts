@@ -2,6 +2,9 @@ import { PreferenceLinksService } from '../src/preferences/preference-links.serv
 import { bootApp, TestApp } from './support/app';
 import { fakeBlastId, form, insertPreferenceSubscriber, insertTopic, pathOf, preferenceState } from './support/preference-factories';
 
+// jest.config.js sets testTimeout inside `projects`, where Jest ignores it: the default 5 s is too short on a busy machine.
+jest.setTimeout(60_000);
+
 /** UNSUB-2, PREF-1/2: the preference center — frequency, topics, unsubscribe from everything, resubscribe. */
 describe('Preference center (e2e)', () => {
   let t: TestApp;
@@ -176,6 +179,40 @@ describe('Preference center (e2e)', () => {
       expect(res.text).toBe(reference.text);
     }
     expect(await preferenceState(t, s.id)).toMatchObject({ status: 'unsubscribed', events: 0 });
+  });
+
+  it('malformed requests to the token routes get 4xx, never 5xx, and write nothing', async () => {
+    const s = await insertPreferenceSubscriber(t);
+    const prefs = prefsPath(s.id);
+    const unsub = pathOf(links.forRecipient(s.id).unsubscribeUrl);
+    const before = await preferenceState(t, s.id);
+    const json = { 'content-type': 'application/json' };
+    const attempts: [string, string, { raw?: string; headers?: Record<string, string> }][] = [
+      ['POST', prefs, { raw: '[]', headers: json }],
+      ['POST', prefs, { raw: '"monthly"', headers: json }],
+      ['POST', prefs, { raw: '{"frequency":', headers: json }],
+      ['POST', prefs, { raw: '{"frequency":["monthly"]}', headers: json }],
+      ['POST', prefs, { raw: '{"topics":{"$ne":1}}', headers: json }],
+      ['POST', prefs, { raw: '{"shownTopics":[' + Array(600).fill('"00000000-0000-4000-8000-000000000000"').join(',') + ']}', headers: json }],
+      ['POST', prefs, { raw: 'frequency=monthly', headers: { 'content-type': 'text/plain' } }],
+      ['POST', prefs, { raw: '--b\r\nContent-Disposition: form-data; name="frequency"\r\n\r\nmonthly\r\n--b--\r\n', headers: { 'content-type': 'multipart/form-data; boundary=b' } }],
+      ['POST', prefs, { raw: `frequency=${'x'.repeat(2_000_000)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } }],
+      ['POST', unsub, { raw: 'x'.repeat(2_000_000), headers: { 'content-type': 'application/x-www-form-urlencoded' } }],
+      ['GET', '/preferences/%ZZ', {}],
+      ['GET', `/preferences/${'A'.repeat(5000)}`, {}],
+      ['GET', '/unsubscribe/..%2F..%2Fetc%2Fpasswd', {}],
+      ['GET', `/unsubscribe/${encodeURIComponent('<script>alert(1)</script>')}`, {}],
+      ['PUT', unsub, { raw: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } }],
+      ['DELETE', prefs, {}],
+    ];
+    const wrong: string[] = [];
+    for (const [i, [method, path, opts]] of attempts.entries()) {
+      const res = await t.request(method, path, { key: false, ...opts });
+      if (res.status < 400 || res.status >= 500) wrong.push(`#${i} ${method} → ${res.status} ${res.text.slice(0, 120)}`);
+      expect(res.text).not.toContain('<script>alert');
+    }
+    expect(wrong).toEqual([]);
+    expect(await preferenceState(t, s.id)).toEqual(before);
   });
 
   it('the pages are public: no API key, no cookie, and documented in OpenAPI', async () => {

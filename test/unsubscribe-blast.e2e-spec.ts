@@ -3,6 +3,9 @@ import { configureOrganization, createBlast, sendBlast, waitForStatus } from './
 import { form, insertPreferenceSubscriber, preferenceState } from './support/preference-factories';
 import { SmtpSink } from './support/smtp-sink';
 
+// jest.config.js sets testTimeout inside `projects`, where Jest ignores it: the default 5 s is too short on a busy machine.
+jest.setTimeout(60_000);
+
 /**
  * UNSUB-1/4/6 end to end: the links and headers a real blast carries work as a mailbox provider and a person use
  * them, the unsubscribe is counted for that blast, and the next blast does not reach the person.

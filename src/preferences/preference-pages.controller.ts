@@ -1,4 +1,4 @@
-import { applyDecorators, Body, Controller, Get, Header, HttpCode, Param, Post, Req, UseFilters } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Header, HttpCode, Param, Post, Req, UnsupportedMediaTypeException, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
@@ -65,7 +65,9 @@ export class PreferencePagesController {
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOperation({ summary: 'Apply the preference form and show what changed (UNSUB-2)' })
   @ApiOkResponse({ description: 'HTML page listing the changes' })
-  applyPreferences(@Param('token') token: string, @Body() form: PreferenceFormDto): Promise<string> {
+  applyPreferences(@Param('token') token: string, @Body() form: PreferenceFormDto, @Req() req: FastifyRequest): Promise<string> {
+    // A multipart body would reach the DTO empty and save nothing while looking like success.
+    if (req.isMultipart()) throw new UnsupportedMediaTypeException('Send the preference form as application/x-www-form-urlencoded');
     return this.preferences.applyPreferences(token, form);
   }
 

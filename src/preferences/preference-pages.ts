@@ -242,6 +242,7 @@ export function renderUnsubscribedPage(view: UnsubscribedView): string {
 
 const ERROR_PAGES: Record<number, { heading: string; message: string }> = {
   400: { heading: 'That did not work', message: 'The form could not be read. Please go back, reload the page and try again.' },
+  415: { heading: 'That did not work', message: 'The form could not be read. Please go back, reload the page and try again.' },
   404: {
     heading: 'This link is not valid',
     message: 'The link may be incomplete: copy the whole address from your email into the browser, or use the link in a more recent email.',
