@@ -10,7 +10,7 @@ export const INSERT_EVENT_SQL = `
   RETURNING id`;
 
 /** Serializes the policy decisions of one subscriber (two soft bounces arriving together both see each other). */
-export const LOCK_SUBSCRIBER_SQL = `SELECT id, email, status FROM subscribers WHERE id = $1 FOR UPDATE`;
+export const LOCK_SUBSCRIBER_SQL = `SELECT id, email, status, erased_at FROM subscribers WHERE id = $1 FOR UPDATE`;
 
 /** Hard bounce: no more mail of any kind (PREF-5). A complaint is never downgraded to a bounce. */
 export const MARK_BOUNCED_SQL = `

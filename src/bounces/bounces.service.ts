@@ -134,7 +134,7 @@ export class BouncesService {
 
   private async recordIn(m: EntityManager, report: BounceReport): Promise<BounceOutcome> {
     const target = await this.attribute(m, report);
-    let subscriber: { id: string; email: string; status: string } | undefined;
+    let subscriber: { id: string; email: string; status: string; erased_at: Date | null } | undefined;
     if (target.subscriberId) {
       [subscriber] = await m.query(LOCK_SUBSCRIBER_SQL, [target.subscriberId]);
       if (!subscriber) target.subscriberId = null;
@@ -159,7 +159,8 @@ export class BouncesService {
 
     if (report.type === 'complaint') {
       await m.query(MARK_COMPLAINED_SQL, [subscriber.id]);
-      await this.subscribers.suppress(subscriber.email, 'complained', m);
+      // An erased row holds a placeholder, not the address (whose hash is already suppressed by the erasure).
+      if (!subscriber.erased_at) await this.subscribers.suppress(subscriber.email, 'complained', m);
       return { ...base, action: 'complained', eventId };
     }
     if (report.type === 'hard') {
