@@ -354,6 +354,18 @@ describe('segment references and cycles', () => {
     expect(() => build({ segment: ids[1] }, 1, segments)).not.toThrow();
   });
 
+  it('a segment referencing others many times cannot expand without bound', () => {
+    // Each level references the next 50 times: 50^3 leaves if inlined blindly.
+    const segments = new Map<string, unknown>([
+      [A, { or: Array.from({ length: 50 }, () => ({ segment: B })) }],
+      [B, { or: Array.from({ length: 50 }, () => ({ segment: C })) }],
+      [C, { or: Array.from({ length: 50 }, () => ({ tag: 'x' })) }],
+    ]);
+    const errors = errorsOf({ segment: A }, segments);
+    expect(errors.some((e) => /expand to too many rules/.test(e.message))).toBe(true);
+    expect(() => build({ segment: C }, 1, segments)).not.toThrow();
+  });
+
   it('segmentReferences lists direct references, lower-cased, ignoring malformed nodes', () => {
     expect(segmentReferences({ and: [{ segment: A.toUpperCase() }, { not: { segment: B } }, { or: [{ segment: 'nope' }, { segment: A }] }, 5] })).toEqual([A, B]);
     expect(segmentReferences('garbage')).toEqual([]);

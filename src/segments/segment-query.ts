@@ -15,6 +15,8 @@ export const MAX_RULE_DEPTH = 10;
 export const MAX_RULE_NODES = 500;
 /** How many saved segments may be chained through `{"segment": id}` (A → B → C …). */
 export const MAX_SEGMENT_NESTING = 5;
+/** Rules after inlining referenced segments (a segment referencing another many times must not explode). */
+export const MAX_EXPANDED_NODES = 2000;
 const MAX_GROUP_ITEMS = 100;
 const MAX_LIST_ITEMS = 1000;
 const MAX_TEXT = 500;
@@ -153,6 +155,8 @@ class Compiler {
     /** Saved segments being expanded (outermost first): a reference to one of them is a cycle. */
     private readonly stack: string[],
     private readonly petitionIdsBySlug?: ReadonlyMap<string, string>,
+    /** Nodes compiled so far across this tree and every segment inlined into it. */
+    private readonly expanded = { nodes: 0 },
   ) {}
 
   /** Binds a value and returns its typed placeholder. */
@@ -169,6 +173,10 @@ class Compiler {
   rule(rule: unknown, path: string, depth: number): string {
     if (++this.nodes === MAX_RULE_NODES + 1) return this.fail(path, `too many rules (at most ${MAX_RULE_NODES} nodes)`);
     if (this.nodes > MAX_RULE_NODES) return FALSE_SQL;
+    if (++this.expanded.nodes === MAX_EXPANDED_NODES + 1) {
+      return this.fail(path, `the referenced segments expand to too many rules (at most ${MAX_EXPANDED_NODES})`);
+    }
+    if (this.expanded.nodes > MAX_EXPANDED_NODES) return FALSE_SQL;
     if (depth > MAX_RULE_DEPTH) return this.fail(path, `rules nest too deeply (at most ${MAX_RULE_DEPTH} levels)`);
     if (!isObject(rule)) return this.fail(path, 'must be a rule object such as {"tag": "volunteer"}');
     const keys = Object.keys(rule);
@@ -482,7 +490,13 @@ class Compiler {
     }
     if (!this.segments.has(id)) return this.fail(path, `segment ${id} does not exist`);
     // Inline the referenced segment's rules (evaluated live); errors inside it are reported at this node.
-    const nested = new Compiler(this.firstParamIndex + this.params.length, this.segments, [...this.stack, id], this.petitionIdsBySlug);
+    const nested = new Compiler(
+      this.firstParamIndex + this.params.length,
+      this.segments,
+      [...this.stack, id],
+      this.petitionIdsBySlug,
+      this.expanded,
+    );
     const sql = nested.rule(this.segments.get(id), 'rules', depth + 1);
     if (nested.errors.length) {
       for (const e of nested.errors) this.fail(path, `in segment ${id}: ${e.path}: ${e.message}`);
