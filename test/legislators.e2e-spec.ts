@@ -6,6 +6,9 @@ import { RosterSnapshotLoader } from '../src/legislators/roster-snapshot.loader'
 import { bootApp, TestApp } from './support/app';
 import { SENATORS, writeRosterVariant } from './support/petition-factories';
 
+// Booting the app (and Chromium) can take a while on a busy machine; hooks otherwise get Jest's 5 s default.
+jest.setTimeout(120_000);
+
 describe('Senate roster (TGT-1)', () => {
   let t: TestApp;
 

@@ -2,6 +2,9 @@ import { chromium, Browser } from 'playwright-core';
 import { bootApp, TestApp } from './support/app';
 import { createPetition, uniqueEmail, ZIPS } from './support/petition-factories';
 
+// Booting the app (and Chromium) can take a while on a busy machine; hooks otherwise get Jest's 5 s default.
+jest.setTimeout(120_000);
+
 const form = (fields: Record<string, string>) => ({
   raw: new URLSearchParams(fields),
   headers: { 'content-type': 'application/x-www-form-urlencoded' },

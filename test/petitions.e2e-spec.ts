@@ -1,4 +1,5 @@
 import { LegislatorsService } from '../src/legislators/legislators.service';
+import { SignaturesService } from '../src/petitions/signatures.service';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { join } from 'node:path';
 import { bootApp, TestApp } from './support/app';
@@ -16,6 +17,9 @@ import {
   ZIPS,
 } from './support/petition-factories';
 import { SmtpSink } from './support/smtp-sink';
+
+// Booting the app (and Chromium) can take a while on a busy machine; hooks otherwise get Jest's 5 s default.
+jest.setTimeout(120_000);
 
 describe('Petitions (PET-1..5, TGT-2)', () => {
   let sink: SmtpSink;
@@ -231,6 +235,17 @@ describe('Petitions (PET-1..5, TGT-2)', () => {
       expect([fresh.status, existing.status, repeat.status]).toEqual([201, 201, 201]);
       expect(strip(existing.body)).toEqual(strip(fresh.body));
       expect(strip(repeat.body)).toEqual(strip(fresh.body));
+    });
+
+    it('erasing a signer blanks their personal data but keeps the count', async () => {
+      const p = await createPetition(t);
+      const email = uniqueEmail('erase');
+      await sign(t, p.slug, { email, comment: 'private words' });
+      await sign(t, p.slug);
+      expect(await t.get(SignaturesService).eraseSigner(email.toUpperCase(), null)).toBe(1);
+      const rows = await t.query('SELECT email, first_name, comment, state FROM petition_signatures WHERE petition_id = $1 ORDER BY created_at', [p.id]);
+      expect(rows[0]).toEqual({ email: expect.stringMatching(/^erased\+.*@invalid$/), first_name: null, comment: null, state: 'CO' });
+      expect((await t.request('GET', `/api/v1/public/petitions/${p.slug}`, { key: false })).body.signatureCount).toBe(2);
     });
 
     it('records referral code and blast attribution from the body or the link', async () => {

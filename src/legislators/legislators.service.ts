@@ -47,9 +47,23 @@ export interface RosterImportResult {
 }
 
 /** The Senate roster (TGT-1): import, read, and role/state resolution for petitions. */
+/**
+ * The current roster is read on every signature and page view but changes only on import: it is kept in memory
+ * for this long. An import in this process clears it at once; other running instances see it within the TTL.
+ */
+const ROSTER_CACHE_MS = 10_000;
+
+interface RosterCache {
+  loadedAt: number;
+  leadership: LeadershipEntry[];
+  byState: Map<string, SenatorView[]>;
+}
+
 @Injectable()
 export class LegislatorsService {
   private readonly logger = new Logger(LegislatorsService.name);
+  private cache?: Promise<RosterCache>;
+  private cacheLoadedAt = 0;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -83,6 +97,7 @@ export class LegislatorsService {
         roles: Object.fromEntries(roster.roles.map((r) => [r.role, r.bioguideId])),
       };
     });
+    this.cache = undefined;
     if (!result.skipped) {
       this.logger.log(
         `roster imported: ${result.senators} senators (${result.created} new), ${result.leftOffice.length} left office, ${roster.roles.length} roles`,
@@ -124,12 +139,34 @@ export class LegislatorsService {
   }
 
   /** The two current senators of a state (none for DC, territories, military codes). */
-  senatorsOf(state: string): Promise<SenatorView[]> {
-    return this.listSenators({ state });
+  async senatorsOf(state: string): Promise<SenatorView[]> {
+    return (await this.current()).byState.get(state) ?? [];
   }
 
   /** Who holds each leadership role now; roles vacant in the roster are absent. */
   async leadership(): Promise<LeadershipEntry[]> {
+    return (await this.current()).leadership;
+  }
+
+  /** The cached current roster (see ROSTER_CACHE_MS); one load at a time, failures not cached. */
+  private current(): Promise<RosterCache> {
+    if (!this.cache || Date.now() - this.cacheLoadedAt > ROSTER_CACHE_MS) {
+      this.cacheLoadedAt = Date.now();
+      const loading = (async (): Promise<RosterCache> => {
+        const [leadership, senators] = await Promise.all([this.loadLeadership(), this.listSenators()]);
+        const byState = new Map<string, SenatorView[]>();
+        for (const s of senators) byState.set(s.state, [...(byState.get(s.state) ?? []), s]);
+        return { loadedAt: Date.now(), leadership, byState };
+      })();
+      loading.catch(() => {
+        if (this.cache === loading) this.cache = undefined;
+      });
+      this.cache = loading;
+    }
+    return this.cache;
+  }
+
+  private async loadLeadership(): Promise<LeadershipEntry[]> {
     const rows: (SenatorView & { role: LeadershipRole; title: string; since: string | null })[] = await this.dataSource.query(
       `SELECT lr.role AS role, lr.title AS title, to_char(lr.since, 'YYYY-MM-DD') AS since, ${SENATOR_COLUMNS}
        FROM leadership_roles lr JOIN legislators l ON l.bioguide_id = lr.bioguide_id`,

@@ -2,28 +2,42 @@
  * The petitions module's SQL, with the index each statement relies on (see migration 1763821000000-Petitions).
  */
 
+/** Sum of the petition's counter shards (primary key; at most 16 rows), not a count(*) over its signatures. */
 export const COUNT_SIGNATURES_SQL =
-  // petition_signatures_petition_email_key (index-only count per petition)
-  `SELECT count(*)::int AS n FROM petition_signatures WHERE petition_id = $1`;
+  `SELECT coalesce(sum(count), 0)::int AS n FROM petition_signature_counts WHERE petition_id = $1`;
 
-/** One signature per person per petition: a duplicate (even a concurrent one) inserts nothing. */
+export const COUNT_SIGNATURES_MANY_SQL = `
+  SELECT petition_id, sum(count)::int AS n FROM petition_signature_counts WHERE petition_id = ANY($1::uuid[]) GROUP BY petition_id`;
+
+/** In the signing transaction, after a new signature: one of 16 shards, so concurrent signers rarely contend. */
+export const INCREMENT_SIGNATURE_COUNT_SQL = `
+  INSERT INTO petition_signature_counts (petition_id, shard, count) VALUES ($1, $2, 1)
+  ON CONFLICT (petition_id, shard) DO UPDATE SET count = petition_signature_counts.count + 1`;
+
+/**
+ * One signature per person per petition: a duplicate (even a concurrent one) inserts nothing. The thank-you is
+ * marked queued optimistically (it is queued right after commit); a failed enqueue clears the mark again.
+ */
 export const INSERT_SIGNATURE_SQL = `
   INSERT INTO petition_signatures (petition_id, subscriber_id, email, first_name, last_name, zip, state, comment,
-    opted_in, referral_code, blast_id)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    opted_in, referral_code, blast_id, thank_you_queued_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
   ON CONFLICT (petition_id, lower(email)) DO NOTHING
   RETURNING id`;
 
 /**
- * Signing again: nothing new is recorded, but a later opt-in is kept and a subscriber link filled in
- * (petition_signatures_petition_email_key). A CTE so the driver returns the row.
+ * Signing again: nothing new is recorded, but a later opt-in is kept and a subscriber link filled in — written only
+ * when one of those changes, so a flood of repeats costs reads, not writes (petition_signatures_petition_email_key).
  */
 export const TOUCH_EXISTING_SIGNATURE_SQL = `
-  WITH touched AS (
-    UPDATE petition_signatures SET opted_in = opted_in OR $3, subscriber_id = coalesce(subscriber_id, $4)
-    WHERE petition_id = $1 AND lower(email) = lower($2)
-    RETURNING id, thank_you_queued_at)
-  SELECT id, thank_you_queued_at FROM touched`;
+  WITH existing AS (
+    SELECT id, opted_in, subscriber_id, thank_you_queued_at FROM petition_signatures
+    WHERE petition_id = $1 AND lower(email) = lower($2)),
+  touched AS (
+    UPDATE petition_signatures p SET opted_in = p.opted_in OR $3, subscriber_id = coalesce(p.subscriber_id, $4::uuid)
+    FROM existing e
+    WHERE p.id = e.id AND (($3 AND NOT e.opted_in) OR (e.subscriber_id IS NULL AND $4::uuid IS NOT NULL)))
+  SELECT id, thank_you_queued_at FROM existing`;
 
 export const INSERT_SIGNATURE_TARGETS_SQL = `
   INSERT INTO petition_signature_targets (signature_id, bioguide_id, role)
@@ -82,3 +96,15 @@ export const COUNT_BY_DAY_SQL = `
   FROM petition_signatures WHERE petition_id = $1 GROUP BY 1 ORDER BY 1`;
 
 export const COUNT_OPTED_IN_SQL = `SELECT count(*) FILTER (WHERE opted_in)::int AS n FROM petition_signatures WHERE petition_id = $1`;
+
+/**
+ * Erasure (SUB-5) of one person's signatures: personal fields blanked, the row kept so counts and the packet
+ * totals stay right; the address becomes a unique placeholder (the one-per-person index still holds).
+ */
+export const ERASE_SIGNER_SQL = `
+  WITH erased AS (
+    UPDATE petition_signatures SET email = 'erased+' || id || '@invalid', first_name = NULL, last_name = NULL, zip = NULL,
+      comment = NULL, referral_code = NULL, subscriber_id = NULL
+    WHERE lower(email) = lower($1) OR ($2::uuid IS NOT NULL AND subscriber_id = $2::uuid)
+    RETURNING id)
+  SELECT count(*)::int AS n FROM erased`;

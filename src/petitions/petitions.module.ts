@@ -18,6 +18,6 @@ import { SigningRateLimitGuard } from './signing-rate-limit.guard';
   imports: [TypeOrmModule.forFeature([Petition, PetitionSignature]), LegislatorsModule, SubscribersModule, DoubleOptInModule],
   controllers: [PetitionsController, PublicPetitionsController, PetitionPageController],
   providers: [PetitionsService, SignaturesService, PetitionReportsService, SigningRateLimitGuard],
-  exports: [PetitionsService],
+  exports: [PetitionsService, SignaturesService],
 })
 export class PetitionsModule {}

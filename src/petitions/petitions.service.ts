@@ -8,7 +8,7 @@ import { LegislatorsService, SenatorView } from '../legislators/legislators.serv
 import { hasSenators } from '../subscribers/zip-states';
 import { CreatePetitionDto, DEFAULT_OPT_IN_TEXT, PetitionTargetDto, SLUG_PATTERN, UpdatePetitionDto } from './dto/petition.dto';
 import { renderPetitionBody, thankYouTemplateProblems } from './petition-content';
-import { COUNT_SIGNATURES_SQL } from './petition-queries';
+import { COUNT_SIGNATURES_MANY_SQL, COUNT_SIGNATURES_SQL } from './petition-queries';
 import { AddressedSenator, dedupeTargets, PetitionTarget, senatorLabel } from './petition-targets';
 import { Petition } from './petition.entity';
 
@@ -90,10 +90,7 @@ export class PetitionsService {
   async list(filter: { status?: string } = {}) {
     const rows = await this.petitions.find({ where: filter.status ? { status: filter.status as Petition['status'] } : {}, order: { createdAt: 'DESC' } });
     const counts: { petition_id: string; n: number }[] = rows.length
-      ? await this.dataSource.query(
-          `SELECT petition_id, count(*)::int AS n FROM petition_signatures WHERE petition_id = ANY($1::uuid[]) GROUP BY petition_id`,
-          [rows.map((r) => r.id)],
-        )
+      ? await this.dataSource.query(COUNT_SIGNATURES_MANY_SQL, [rows.map((r) => r.id)])
       : [];
     const byId = new Map(counts.map((c) => [c.petition_id, c.n]));
     return Promise.all(rows.map((r) => this.view(r, byId.get(r.id) ?? 0)));

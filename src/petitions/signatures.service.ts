@@ -1,7 +1,7 @@
 import { ConflictException, Injectable, Logger } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Env } from '../core/config/env';
 import { MailService } from '../core/mail/mail.service';
 import { DoubleOptInService } from '../double-opt-in/double-opt-in.service';
@@ -11,7 +11,13 @@ import { SubscribersService } from '../subscribers/subscribers.service';
 import { hasSenators, normalizeZip, stateForZip } from '../subscribers/zip-states';
 import { SignPetitionDto } from './dto/signature.dto';
 import { renderThankYou } from './petition-content';
-import { INSERT_SIGNATURE_SQL, INSERT_SIGNATURE_TARGETS_SQL, TOUCH_EXISTING_SIGNATURE_SQL } from './petition-queries';
+import {
+  ERASE_SIGNER_SQL,
+  INCREMENT_SIGNATURE_COUNT_SQL,
+  INSERT_SIGNATURE_SQL,
+  INSERT_SIGNATURE_TARGETS_SQL,
+  TOUCH_EXISTING_SIGNATURE_SQL,
+} from './petition-queries';
 import { AddressedSenator, STATE_NAMES } from './petition-targets';
 import { Petition } from './petition.entity';
 import { PetitionsService } from './petitions.service';
@@ -103,12 +109,13 @@ export class SignaturesService {
           inserted[0].id,
           JSON.stringify(addressed.map((a) => ({ bioguideId: a.bioguideId, role: a.role }))),
         ]);
-        return { signatureId: inserted[0].id, subscriberId, needsThankYou: true, confirm };
+        await m.query(INCREMENT_SIGNATURE_COUNT_SQL, [petition.id, Math.floor(Math.random() * 16)]);
+        return { signatureId: inserted[0].id, subscriberId, needsThankYou: true, retry: false, confirm };
       }
       const existing: { id: string; thank_you_queued_at: Date | null }[] = await m.query(TOUCH_EXISTING_SIGNATURE_SQL, [
         petition.id, email, optIn, subscriberId,
       ]);
-      return { signatureId: existing[0]?.id, subscriberId, needsThankYou: !!existing[0] && !existing[0].thank_you_queued_at, confirm };
+      return { signatureId: existing[0]?.id, subscriberId, needsThankYou: !!existing[0] && !existing[0].thank_you_queued_at, retry: true, confirm };
     });
 
     if (outcome.confirm && outcome.subscriberId) {
@@ -119,21 +126,34 @@ export class SignaturesService {
     }
 
     if (outcome.signatureId && outcome.needsThankYou) {
-      await this.queueThankYou(petition, outcome.signatureId, email, outcome.subscriberId, input);
+      await this.queueThankYou(petition, outcome.signatureId, email, outcome.subscriberId, input, outcome.retry);
     }
     return this.receipt(petition, addressed, state, wantsOwn);
+  }
+
+  /**
+   * For the subscribers module's erase (SUB-5): blanks the personal data of every signature by this address or
+   * subscriber, keeping the rows (counts, state totals). Returns how many signatures were erased.
+   */
+  async eraseSigner(email: string, subscriberId: string | null, manager: EntityManager = this.dataSource.manager): Promise<number> {
+    const [{ n }] = await manager.query(ERASE_SIGNER_SQL, [normalizeEmail(email), subscriberId]);
+    return n;
   }
 
   /**
    * Thank-you mail (transactional, PREF-5). The job id is the signature's, so a repeated sign or a retry after a
    * failed enqueue never sends twice. Suppressed (erased, complained) addresses get nothing.
    */
-  private async queueThankYou(petition: Petition, signatureId: string, email: string, subscriberId: string | null, input: SignPetitionDto) {
+  private async queueThankYou(
+    petition: Petition,
+    signatureId: string,
+    email: string,
+    subscriberId: string | null,
+    input: SignPetitionDto,
+    retry: boolean,
+  ) {
     try {
-      if (await this.subscribers.isSuppressed(email)) {
-        await this.dataSource.query(`UPDATE petition_signatures SET thank_you_queued_at = now() WHERE id = $1`, [signatureId]);
-        return;
-      }
+      if (await this.subscribers.isSuppressed(email)) return;
       const mail = renderThankYou(petition.thankYouSubject, petition.thankYouBody, {
         firstName: input.firstName ?? null,
         lastName: input.lastName ?? null,
@@ -144,10 +164,13 @@ export class SignaturesService {
         { to: email, subject: mail.subject, text: mail.text, html: mail.html, kind: 'petition-thank-you', subscriberId: subscriberId ?? undefined },
         `petition-thank-you-${signatureId}`,
       );
-      await this.dataSource.query(`UPDATE petition_signatures SET thank_you_queued_at = now() WHERE id = $1`, [signatureId]);
+      if (retry) await this.dataSource.query(`UPDATE petition_signatures SET thank_you_queued_at = now() WHERE id = $1`, [signatureId]);
     } catch (e) {
       // The signature stands; signing again re-queues the thank-you (same job id, so at most one is sent).
       this.logger.warn(`thank-you for signature ${signatureId} not queued: ${(e as Error).message}`);
+      await this.dataSource
+        .query(`UPDATE petition_signatures SET thank_you_queued_at = NULL WHERE id = $1`, [signatureId])
+        .catch(() => undefined);
     }
   }
 
