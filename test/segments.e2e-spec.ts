@@ -251,6 +251,20 @@ describe('Segments (e2e)', () => {
       await expect(segments.audienceFilter(randomUUID(), 1)).rejects.toMatchObject({ status: 404 });
     });
 
+    it('audiencePage walks a segment in id order, page by page, without repeats', async () => {
+      const all = (await t.query<{ id: string }>(`SELECT id FROM subscribers WHERE status = 'subscribed' ORDER BY id`)).map((r) => r.id);
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page = await segments.audiencePage(null, after, 2);
+        if (!page.length) break;
+        seen.push(...page);
+        after = page[page.length - 1];
+      }
+      expect(seen).toEqual(all);
+      expect((await segments.audiencePage(outsideCoOrNy.id, null, 10)).map(nameOf).sort()).toEqual(['bob', 'dan']);
+    });
+
     it('randomLimitOrder picks the same people for the same seed (SEG-4)', async () => {
       const filter = await segments.audienceFilter(null, 1);
       const pick = async (seed: string) => {

@@ -102,6 +102,21 @@ export class SegmentsService {
     return this.compile(segment.rules, firstParamIndex, segment.id);
   }
 
+  /**
+   * Keyset page of a segment's subscribed members in id order (after `afterId`, at most `limit`), for callers that
+   * walk an audience without holding it in memory. subscribers_id_subscribed_idx serves the order.
+   */
+  async audiencePage(segmentId: string | null, afterId: string | null, limit: number): Promise<string[]> {
+    const filter = await this.audienceFilter(segmentId, 3);
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT s.id FROM subscribers s
+        WHERE s.status = 'subscribed' AND ($1::uuid IS NULL OR s.id > $1::uuid) AND (${filter.sql})
+        ORDER BY s.id LIMIT $2`,
+      [afterId, Math.max(1, Math.min(limit, 10_000)), ...filter.params],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** SEG-3: subscribed members of a saved segment, right now, with a small sample. */
   async count(segmentId: string): Promise<SegmentCountDto> {
     return this.countWhere(await this.audienceFilter(segmentId, 1));
