@@ -8,6 +8,11 @@ import { Logger } from 'nestjs-pino';
 import { Env } from '../config/env';
 import { setupDocs } from '../docs/openapi';
 import { registerQueueDashboard } from '../queue/queue-dashboard';
+import { MAX_BODY_DEPTH, nestedDeeperThan } from './body-depth';
+import { errorBody } from './http-exception.filter';
+
+/** The one route that takes a raw text/csv body as a stream (subscriber import, SUB-4). */
+const CSV_UPLOAD_ROUTE = '/api/v1/imports';
 
 /** Builds the HTTP application (api role, or both roles) exactly as main.ts and the e2e tests run it. */
 export async function createHttpApp(module: DynamicModule, env: Env): Promise<NestFastifyApplication> {
@@ -41,9 +46,22 @@ export async function createHttpApp(module: DynamicModule, env: Env): Promise<Ne
     limits: { fileSize: env.IMPORT_MAX_BYTES, files: 1, fields: 100, fieldSize: 64 * 1024, parts: 200 },
   });
   // CSV bodies are handed to the route as a stream (imports are far larger than any JSON body).
-  fastify.addContentTypeParser(['text/csv', 'application/csv'], (_req, payload, done) => done(null, payload));
+  // Only the import endpoint reads that stream: anywhere else a stream reaching the validation pipe is walked
+  // recursively through socket and server objects until the stack overflows and the process aborts (REL-2 fuzz).
+  fastify.addContentTypeParser(['text/csv', 'application/csv'], (req, payload, done) => {
+    if (req.method === 'POST' && req.routeOptions.url === CSV_UPLOAD_ROUTE) return done(null, payload);
+    done(Object.assign(new Error('Unsupported content type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), undefined);
+  });
   // Raw MIME reports (DSN/ARF bounce intake) arrive as bytes: their signature covers the bytes, the parser wants them.
   fastify.addContentTypeParser(['message/rfc822', 'multipart/report'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  // A 40 KB body of 20,000 nested arrays parses fine, then overflows the stack of the recursive validation pipe and
+  // aborts the process (found by the REL-2 fuzz): refuse over-deep bodies before any handler or pipe sees them.
+  fastify.addHook('preValidation', async (req, reply) => {
+    if (nestedDeeperThan(req.body)) {
+      return reply.code(400).send(errorBody(400, `Body is nested too deeply (more than ${MAX_BODY_DEPTH} levels)`));
+    }
+  });
 
   // Errors Fastify raises before a handler runs (bad JSON, body too large, wrong content type) reach Nest's
   // exception layer too, so HttpExceptionFilter answers them in the same envelope.

@@ -1,0 +1,25 @@
+import { MAX_BODY_DEPTH, nestedDeeperThan } from './body-depth';
+
+const nest = (levels: number): unknown => {
+  let v: unknown = 'leaf';
+  for (let i = 0; i < levels; i++) v = i % 2 ? [v] : { a: v };
+  return v;
+};
+
+describe('nestedDeeperThan', () => {
+  it(`accepts ${MAX_BODY_DEPTH} levels and refuses one more`, () => {
+    expect(nestedDeeperThan(nest(MAX_BODY_DEPTH))).toBe(false);
+    expect(nestedDeeperThan(nest(MAX_BODY_DEPTH + 1))).toBe(true);
+  });
+
+  it('walks 20,000 nested arrays without recursion', () => {
+    expect(nestedDeeperThan(JSON.parse(`${'['.repeat(20_000)}${']'.repeat(20_000)}`))).toBe(true);
+  });
+
+  it('ignores scalars, buffers and wide flat bodies', () => {
+    expect(nestedDeeperThan('x')).toBe(false);
+    expect(nestedDeeperThan(Buffer.alloc(10))).toBe(false);
+    expect(nestedDeeperThan(new (require('node:stream').PassThrough)())).toBe(false);
+    expect(nestedDeeperThan({ events: Array.from({ length: 500 }, () => ({ type: 'hard' })) })).toBe(false);
+  });
+});
