@@ -9,7 +9,7 @@
  * migrated with the real migrations, never the dev database. Each count is the exact SQL SegmentsService runs
  * (countMembersSql(buildSegmentQuery(rules))). The baseline is a plain `SELECT count(*) FROM subscribers` in the
  * same run. Writes the result table to bench/segments/latest.md and the EXPLAIN (ANALYZE, BUFFERS) plans to
- * bench/segments/plans.txt.
+ * bench/segments/plans.txt (the committed plans-*.txt are copies from the runs quoted in bench/RESULTS.md).
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -212,11 +212,11 @@ export async function main(): Promise<void> {
   await c.connect();
   const [{ total }] = (await c.query(`SELECT count(*)::int AS total FROM subscribers`)).rows;
   if (total !== ROWS) throw new Error(`bench database has ${total} subscribers, expected ${ROWS}: run with --reseed`);
+  await c.query(`SET jit = off`); // as SegmentsService does for counts
   const settings = (await c.query(`SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers','work_mem','jit','max_parallel_workers_per_gather','server_version','random_page_cost','effective_cache_size')`)).rows
     .map((r: { name: string; setting: string; unit: string | null }) => `${r.name}=${r.setting}${r.unit ?? ''}`)
     .join(', ');
 
-  await c.query(`SET jit = off`); // as SegmentsService does for counts
   const loadBefore = loadavg()[0].toFixed(1);
   // Round-robin: every round times every case once, so the load of other processes on a shared machine weighs on
   // all cases alike and the ratio to the baseline stays meaningful.
