@@ -7,7 +7,7 @@ import { renderErrorPage } from './preference-pages';
 export const TOKEN_PAGE_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store',
   'Referrer-Policy': 'no-referrer',
-  'X-Robots-Tag': 'noindex, nofollow',
+  'X-Robots-Tag': 'noindex',
 };
 
 /**

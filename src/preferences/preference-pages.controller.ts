@@ -1,15 +1,18 @@
 import { applyDecorators, Body, Controller, Get, Header, HttpCode, Param, Post, Req, UnsupportedMediaTypeException, UseFilters } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../core/http/auth.decorators';
 import { PreferenceFormDto } from './dto/preference-form.dto';
 import { PreferencePageExceptionFilter, TOKEN_PAGE_HEADERS } from './preference-page.filter';
-import { PreferencesService } from './preferences.service';
+import { InvalidLinkException, PreferencesService } from './preferences.service';
 
 /** Mail providers send RFC 8058 one-click POSTs from a few addresses: budgets far above a person's clicking. */
 const PAGE_BUDGET = { default: { limit: 1200, ttl: 60_000 } };
 const ONE_CLICK_BUDGET = { default: { limit: 6000, ttl: 60_000 } };
+
+/** Paths next to the token routes that can only be a damaged link. */
+const LOOSE_PATHS = ['preferences', 'preferences/*', 'unsubscribe', 'unsubscribe/*'];
 
 /** The unsubscribe confirmation page's own button marks itself, so stats can tell it from a mailbox's one-click. */
 export const PAGE_BUTTON_FIELD = 'from';
@@ -97,5 +100,22 @@ export class PreferencePagesController {
   async unsubscribe(@Param('token') token: string, @Req() req: FastifyRequest): Promise<string> {
     const fields = await readFields(req);
     return this.preferences.unsubscribe(token, fields[PAGE_BUTTON_FIELD] === 'page' ? 'unsubscribe-page' : 'one-click');
+  }
+
+  /** A link with its token missing or followed by more path gets the same 404 page as any other bad link. */
+  @Get(LOOSE_PATHS)
+  @TokenPage()
+  @Throttle(PAGE_BUDGET)
+  @ApiExcludeEndpoint()
+  malformedLink(): never {
+    throw new InvalidLinkException();
+  }
+
+  @Post(LOOSE_PATHS)
+  @TokenPage()
+  @Throttle(PAGE_BUDGET)
+  @ApiExcludeEndpoint()
+  malformedLinkPost(): never {
+    throw new InvalidLinkException();
   }
 }
