@@ -21,9 +21,10 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 60_000,
-      slowTestThreshold: 30,
     },
   ],
+  // Global options (Jest ignores these inside projects): e2e tests boot the real app, which takes seconds.
+  testTimeout: 60_000,
+  slowTestThreshold: 30,
   maxWorkers: 2,
 };
