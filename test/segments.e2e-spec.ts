@@ -316,6 +316,15 @@ describe('Segments (e2e)', () => {
     });
   });
 
+  it('documents the segment endpoints in OpenAPI (API-2)', async () => {
+    const doc = (await t.request('GET', '/docs-json', { key: false })).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/segments', '/api/v1/segments/preview', '/api/v1/segments/{id}', '/api/v1/segments/{id}/count']),
+    );
+    expect(doc.paths['/api/v1/segments/preview'].post.responses['400']).toBeDefined();
+    expect(doc.components.schemas.PreviewSegmentDto.properties.rules.description).toContain('signedAnySince');
+  });
+
   describe('bad input → 400 naming the path, nothing written (SEG-2, SEC-1)', () => {
     const bad = async (method: string, path: string, body: unknown) => {
       const before = await t.query(`SELECT id FROM segments`);
