@@ -103,6 +103,25 @@ describe('Petitions (PET-1..5, TGT-2)', () => {
     });
   });
 
+  it('documents every petition and legislator route in the OpenAPI document', async () => {
+    const doc = (await t.request('GET', '/docs-json', { key: false })).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/petitions',
+        '/api/v1/petitions/{id}',
+        '/api/v1/petitions/{id}/signatures',
+        '/api/v1/petitions/{id}/stats',
+        '/api/v1/petitions/{id}/delivery/{target}',
+        '/api/v1/public/petitions/{slug}',
+        '/api/v1/public/petitions/{slug}/signatures',
+        '/api/v1/legislators/senators',
+        '/api/v1/legislators/leadership',
+      ]),
+    );
+    expect(doc.components.schemas.CreatePetitionDto.properties.targets.items.$ref).toContain('PetitionTargetDto');
+    expect(doc.components.schemas.SignPetitionDto.required).toEqual(expect.arrayContaining(['email', 'zip']));
+  });
+
   describe('public read (PET-3)', () => {
     it('serves title, sanitized body, resolved targets, count and goal; 404 for an unknown slug', async () => {
       const p = await createPetition(t, { targets: [{ type: 'role', role: 'majority_leader' }, { type: 'senator', bioguideId: SENATORS.bennet }, { type: 'own_senators' }] });
@@ -465,6 +484,11 @@ describe('Petition signing abuse limit (PET-5)', () => {
     expect((await sign(t, p.slug)).status).toBe(201);
     const form = new URLSearchParams({ email: uniqueEmail(), zip: ZIPS.colorado, firstName: 'A', lastName: 'B' });
     expect((await t.request('POST', `/p/${p.slug}`, { key: false, raw: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(200);
+    const page = await t.request('POST', `/p/${p.slug}`, { key: false, raw: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(page.status).toBe(429);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.headers.get('retry-after')).toBeTruthy();
+    expect(page.text).toContain('Please try again later');
     const limited = await sign(t, p.slug);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);

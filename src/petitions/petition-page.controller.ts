@@ -1,9 +1,10 @@
-import { Body, ConflictException, Controller, Get, HttpException, NotFoundException, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { Body, ConflictException, Controller, Get, HttpException, NotFoundException, Param, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../core/http/auth.decorators';
 import { RequestValidationException } from '../core/http/validation';
 import { renderMessagePage, renderPetitionPage, renderThankYouPage } from './petition-page';
+import { PetitionPageExceptionFilter } from './petition-page.filter';
 import { Petition } from './petition.entity';
 import { PetitionsService } from './petitions.service';
 import { SignaturesService } from './signatures.service';
@@ -15,6 +16,7 @@ const REF = /^[A-Za-z0-9_.-]{1,64}$/;
 /** The hosted petition page (PET-3): GET shows it, the form POSTs back to the same address. */
 @ApiExcludeController()
 @Public()
+@UseFilters(PetitionPageExceptionFilter)
 @Controller('p')
 export class PetitionPageController {
   constructor(
