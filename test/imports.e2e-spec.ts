@@ -73,11 +73,16 @@ describe('CSV imports', () => {
     const people = await Promise.all(
       (['unsubscribed', 'bounced', 'complained', 'unconfirmed', 'subscribed'] as const).map((status) => insertSubscriber(t, { status, firstName: 'Old', tags: ['before'] })),
     );
+    const same = await insertSubscriber(t, { firstName: 'Same', zip: '80202', state: 'CO', tags: ['reimport'] });
     const fresh = uniqueEmail('new');
-    const rows = [['email', 'first_name', 'zip'], ...people.map((p) => [p.email.toUpperCase(), 'New', '80202']), [fresh, 'Newcomer', '']];
+    const rows = [['email', 'first_name', 'zip'], ...people.map((p) => [p.email.toUpperCase(), 'New', '80202']), [fresh, 'Newcomer', ''], [same.email, 'Same', '80202']];
+    const [{ updated_at: sameBefore }] = await t.query(`SELECT updated_at FROM subscribers WHERE id = $1`, [same.id]);
     const up = await uploadCsv(t, csv(rows), { tags: 'reimport' });
     const done = await waitForImport(t, up.body.id);
-    expect(done).toMatchObject({ status: 'completed', rowsRead: 6, created: 1, updated: 5 });
+    expect(done).toMatchObject({ status: 'completed', rowsRead: 7, created: 1, updated: 5, unchanged: 1 });
+    // A row the file does not change is not written at all.
+    const [{ updated_at: sameAfter }] = await t.query(`SELECT updated_at FROM subscribers WHERE id = $1`, [same.id]);
+    expect(sameAfter).toEqual(sameBefore);
     for (const [i, status] of (['unsubscribed', 'bounced', 'complained', 'unconfirmed', 'subscribed'] as const).entries()) {
       const row = await byEmail(people[i].email);
       expect(row).toMatchObject({ status, first_name: 'New', zip: '80202', state: 'CO' });

@@ -17,7 +17,8 @@ CREATE TEMP TABLE import_staging (
  * The merge of `import_rows` (one row per address, suppressed ones removed) into subscribers, in one statement
  * through the unique index on lower(email). New rows: subscribed, with the import's consent basis. Existing rows:
  * profile fields given overwrite (empty cells keep), tags added, custom fields merged — status never changes
- * (SUB-3: a re-import does not resubscribe anyone). $1 source (`import:<id>`), $2 consent basis.
+ * (SUB-3: a re-import does not resubscribe anyone); rows the file would not change are not written at all.
+ * Counts: `created`, `updated` (changed); the rest of import_rows is unchanged. $1 source (`import:<id>`), $2 consent basis.
  */
 export const MERGE_IMPORT_SQL = `
 WITH m AS (
@@ -36,6 +37,13 @@ WITH m AS (
     tags = CASE WHEN EXCLUDED.tags <@ s.tags THEN s.tags ELSE ${MERGE_TAGS_SQL('s.tags', 'EXCLUDED.tags')} END,
     custom_fields = CASE WHEN EXCLUDED.custom_fields = '{}' THEN s.custom_fields ELSE s.custom_fields || EXCLUDED.custom_fields END,
     updated_at = now()
+  -- rows the file does not change are left alone (a re-import of the same file writes nothing)
+  WHERE (EXCLUDED.first_name IS NOT NULL AND EXCLUDED.first_name IS DISTINCT FROM s.first_name)
+     OR (EXCLUDED.last_name IS NOT NULL AND EXCLUDED.last_name IS DISTINCT FROM s.last_name)
+     OR (EXCLUDED.zip IS NOT NULL AND EXCLUDED.zip IS DISTINCT FROM s.zip)
+     OR (EXCLUDED.state IS NOT NULL AND EXCLUDED.state IS DISTINCT FROM s.state)
+     OR NOT (EXCLUDED.tags <@ s.tags)
+     OR NOT (s.custom_fields @> EXCLUDED.custom_fields)
   RETURNING (xmax = 0) AS created
 )
 SELECT count(*) FILTER (WHERE created)::int AS created, count(*) FILTER (WHERE NOT created)::int AS updated FROM m`;

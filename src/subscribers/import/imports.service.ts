@@ -187,6 +187,7 @@ export function importView(i: SubscriberImport) {
     rowsRead: i.rowsRead,
     created: i.created,
     updated: i.updated,
+    unchanged: i.unchanged,
     skipped,
     errors: i.errors,
     errorCount: i.errorCount,

@@ -49,6 +49,10 @@ export class SubscriberImport {
   @Column({ type: 'integer', default: 0 })
   updated: number;
 
+  /** Existing subscribers the file matched without changing anything. */
+  @Column({ type: 'integer', default: 0 })
+  unchanged: number;
+
   @Column({ name: 'skipped_invalid_email', type: 'integer', default: 0 })
   skippedInvalidEmail: number;
 

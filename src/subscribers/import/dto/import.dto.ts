@@ -50,6 +50,7 @@ export class ImportDto {
   @ApiProperty({ description: 'Data rows read so far (header excluded)' }) rowsRead: number;
   @ApiProperty() created: number;
   @ApiProperty({ description: 'Existing subscribers whose profile was updated (their status never changes)' }) updated: number;
+  @ApiProperty({ description: 'Existing subscribers the file matched without changing anything' }) unchanged: number;
   @ApiProperty({ type: ImportSkippedDto }) skipped: ImportSkippedDto;
   @ApiProperty({ type: [ImportRowIssueDto], description: 'The first 1,000 skipped rows, by line' }) errors: ImportRowIssueDto[];
   @ApiProperty({ description: 'Every skipped row' }) errorCount: number;
