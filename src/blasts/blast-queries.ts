@@ -110,11 +110,11 @@ export const FLUSH_RESULTS_SQL = `
          response_code = v.code,
          response = left(v.response, 1000),
          next_attempt_at = v.next_attempt_at,
-         sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE d.sent_at END,
+         sent_at = CASE WHEN v.status = 'sent' THEN coalesce(v.sent_at, now()) ELSE d.sent_at END,
          claimed_by = NULL,
          updated_at = now()
-    FROM unnest($3::uuid[], $4::text[], $5::text[], $6::int[], $7::text[], $8::timestamptz[])
-         AS v(subscriber_id, status, message_id, code, response, next_attempt_at)
+    FROM unnest($3::uuid[], $4::text[], $5::text[], $6::int[], $7::text[], $8::timestamptz[], $9::timestamptz[])
+         AS v(subscriber_id, status, message_id, code, response, next_attempt_at, sent_at)
    WHERE d.blast_id = $1 AND d.subscriber_id = v.subscriber_id AND d.status = 'sending' AND d.claimed_by = $2`;
 
 /** Hand back claimed rows that were never attempted (pause, cancel, shutdown): pending again, or cancelled. */

@@ -41,6 +41,8 @@ interface Outcome {
   code: number | null;
   response: string | null;
   nextAttemptAt: Date | null;
+  /** When it was handed to the SMTP server (this worker's clock, right after its rate slot), recorded as sent_at. */
+  sentAt: Date | null;
 }
 
 const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as T[]));
@@ -164,27 +166,36 @@ export class BlastSenderService implements OnModuleDestroy {
   private async sendOne(renderer: BlastRenderer, row: ClaimedRow): Promise<Outcome> {
     const blastId = renderer.blast.id;
     const messageId = renderer.messageId(row.subscriberId);
+    const handedAt = new Date();
     try {
       const message = renderer.message(row, this.links.forRecipient(row.subscriberId, blastId), messageId);
       const info = await this.transport.send(message);
-      return { subscriberId: row.subscriberId, status: 'sent', messageId, code: 250, response: info.response.slice(0, 1000), nextAttemptAt: null };
+      return {
+        subscriberId: row.subscriberId,
+        status: 'sent',
+        messageId,
+        code: 250,
+        response: info.response.slice(0, 1000),
+        nextAttemptAt: null,
+        sentAt: handedAt,
+      };
     } catch (e) {
       const err = e as Error & { responseCode?: number; response?: string; code?: string };
       const code = typeof err.responseCode === 'number' ? err.responseCode : null;
       const response = (err.response ?? err.message ?? '').slice(0, 1000);
       if (code !== null && code >= 500) {
         await this.reportRejection(row.subscriberId, blastId, code, response, messageId, 'hard');
-        return { subscriberId: row.subscriberId, status: 'failed', messageId, code, response, nextAttemptAt: null };
+        return { subscriberId: row.subscriberId, status: 'failed', messageId, code, response, nextAttemptAt: null, sentAt: null };
       }
       // 4xx, or no answer at all (connection refused, timeout): transient. Back off for everyone, retry this one later.
       void this.limiter.pushBack(DEFER_PUSH_BACK_MS).catch(() => undefined);
       if (row.attempts >= MAX_ATTEMPTS) {
         if (code !== null) await this.reportRejection(row.subscriberId, blastId, code, response, messageId, 'soft');
-        return { subscriberId: row.subscriberId, status: 'failed', messageId, code, response, nextAttemptAt: null };
+        return { subscriberId: row.subscriberId, status: 'failed', messageId, code, response, nextAttemptAt: null, sentAt: null };
       }
       const delay = DEFER_BASE_MS * 2 ** (row.attempts - 1);
       this.logger.warn(`blast ${blastId} subscriber ${row.subscriberId} deferred (${code ?? err.code ?? 'no reply'}); retry in ${delay} ms`);
-      return { subscriberId: row.subscriberId, status: 'pending', messageId: null, code, response, nextAttemptAt: new Date(Date.now() + delay) };
+      return { subscriberId: row.subscriberId, status: 'pending', messageId: null, code, response, nextAttemptAt: new Date(Date.now() + delay), sentAt: null };
     }
   }
 
@@ -244,6 +255,7 @@ class ResultBuffer {
           batch.map((o) => o.code),
           batch.map((o) => o.response),
           batch.map((o) => o.nextAttemptAt),
+          batch.map((o) => o.sentAt),
         ]);
       } catch (e) {
         // Keep them for the next flush (e.g. PostgreSQL restarting); they stay `sending` meanwhile.
