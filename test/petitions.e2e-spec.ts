@@ -243,6 +243,30 @@ describe('Petitions (PET-1..5, TGT-2)', () => {
       expect(sub.status).toBe('unsubscribed');
     });
 
+    it('never resubscribes a complained address (no thank-you either); an erased one only with a fresh opt-in', async () => {
+      const p = await createPetition(t);
+      const complained = uniqueEmail('complained');
+      const { subscriber } = await t.get(SubscribersService).upsertByEmail({ email: complained, source: 'test', subscribe: true });
+      await t.query(`UPDATE subscribers SET status = 'complained' WHERE id = $1`, [subscriber!.id]);
+      await t.get(SubscribersService).suppress(complained, 'complained');
+      expect((await sign(t, p.slug, { email: complained, optIn: true })).status).toBe(201);
+      expect((await t.query('SELECT status FROM subscribers WHERE id = $1', [subscriber!.id]))[0].status).toBe('complained');
+
+      const erased = uniqueEmail('erased');
+      await t.get(SubscribersService).suppress(erased, 'erased');
+      expect((await sign(t, p.slug, { email: erased })).status).toBe(201);
+      expect(await t.query('SELECT 1 FROM subscribers WHERE lower(email) = lower($1)', [erased])).toEqual([]);
+      const again = await createPetition(t);
+      expect((await sign(t, again.slug, { email: erased, optIn: true })).status).toBe(201);
+      expect((await t.query('SELECT status FROM subscribers WHERE lower(email) = lower($1)', [erased]))[0].status).toBe('subscribed');
+
+      await eventually(() => sink.to(erased).length > 0);
+      await mailQueueIdle(t);
+      expect(sink.to(complained)).toEqual([]);
+      // The first signature (still suppressed then) got no thank-you; the second, after fresh consent, did.
+      expect(sink.to(erased)).toHaveLength(1);
+    });
+
     it('answers the same whether the address is new, already a subscriber, or already signed (no enumeration)', async () => {
       const p = await createPetition(t);
       const known = uniqueEmail('known');
