@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { PreferenceLinksService } from '../src/preferences/preference-links.service';
 import { bootApp, TestApp } from './support/app';
 import { configureOrganization, createBlast, insertManySubscribers, sendBlast, waitForStatus } from './support/blast-factories';
@@ -16,7 +17,13 @@ describe('Blasts: controlling a send (e2e)', () => {
   beforeAll(async () => {
     sink = await new SmtpSink().start();
     t = await bootApp({
-      env: { SMTP_URL: sink.url, SEND_RATE_PER_SECOND: String(RATE), BLAST_RECONCILE_INTERVAL_MS: '300', BLAST_WORKER_STALE_MS: '3000' },
+      env: {
+        SMTP_URL: sink.url,
+        SEND_RATE_PER_SECOND: String(RATE),
+        SEND_BATCH_SIZE: '5',
+        BLAST_RECONCILE_INTERVAL_MS: '300',
+        BLAST_WORKER_STALE_MS: '3000',
+      },
     });
     await configureOrganization(t);
   });
@@ -105,5 +112,27 @@ describe('Blasts: controlling a send (e2e)', () => {
     expect(sink.messages).toHaveLength(3);
     const [b] = await t.query(`SELECT started_at >= scheduled_at AS on_time FROM blasts WHERE id = $1`, [blast.id]);
     expect(b.on_time).toBe(true);
+  });
+
+  it('Redis losing the queued batches mid-send (it keeps nothing on disk) loses no recipient: the reconciler re-queues them (MSG-7)', async () => {
+    const ids = await insertManySubscribers(t, 40, 'redisloss');
+    const emails = (await t.query(`SELECT email FROM subscribers WHERE id = ANY ($1::uuid[])`, [ids])).map((r: { email: string }) => r.email);
+    const blast = await createBlast(t);
+    await sendBlast(t, blast.id);
+    await sink.waitFor(3);
+    // What a Redis restart does to this app's queues: every key under its prefix is gone.
+    const redis = new Redis(t.env.REDIS_URL);
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${t.env.REDIS_PREFIX}:blasts:*`, 'COUNT', 1000);
+        if (keys.length) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
+    await waitForStatus(t, blast.id, 'sent', 60_000);
+    expectOncePerRecipient(emails);
   });
 });

@@ -21,13 +21,21 @@ describe('Blasts (e2e)', () => {
   const dkimPublicKey = dkimKeys.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
 
   beforeAll(async () => {
-    sink = await new SmtpSink({ rejectRecipient: (a) => (a.startsWith('nobody') ? '550 5.1.1 No such user here' : undefined) }).start();
+    let deferrals = 0;
+    sink = await new SmtpSink({
+      rejectRecipient: (a) => {
+        if (a.startsWith('nobody')) return '550 5.1.1 No such user here';
+        if (a.startsWith('later.larry') && deferrals++ < 2) return '451 4.7.1 Greylisted, try again later';
+        return undefined;
+      },
+    }).start();
     t = await bootApp({
       env: {
         SMTP_URL: sink.url,
         SEND_RATE_PER_SECOND: '500',
         BLAST_RECONCILE_INTERVAL_MS: '300',
         BLAST_WORKER_STALE_MS: '3000',
+        SEND_DEFER_BASE_MS: '300',
         DKIM_DOMAIN: 'mail.stopthestall.example',
         DKIM_SELECTOR: 'cloture2026',
         DKIM_PRIVATE_KEY: dkimKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().replace(/\n/g, '\\n'),
@@ -307,5 +315,33 @@ describe('Blasts (e2e)', () => {
     await sendBlast(t, limited.id);
     await waitForStatus(t, limited.id, 'sent');
     expect((await t.request('GET', `/api/v1/blasts/${limited.id}/stats`)).body).toMatchObject({ audience: 5, sent: 5 });
+  });
+
+  it('a 4xx deferral retries that recipient later and delivers once (MSG-8)', async () => {
+    await configureOrganization(t);
+    const [larry] = await insertSubscribers(t, [{ email: 'later.larry@example.org' }, { email: 'prompt.pat@example.org' }]);
+    const blast = await createBlast(t);
+    await sendBlast(t, blast.id);
+    await waitForStatus(t, blast.id, 'sent');
+    expect(sink.to('later.larry@example.org')).toHaveLength(1);
+    expect(sink.to('prompt.pat@example.org')).toHaveLength(1);
+    const [row] = await t.query(`SELECT status, attempts FROM blast_deliveries WHERE blast_id = $1 AND subscriber_id = $2`, [blast.id, larry]);
+    expect(row).toEqual({ status: 'sent', attempts: 3 });
+  });
+
+  it('sends to a saved segment only (SEG-1 integration)', async () => {
+    await configureOrganization(t);
+    await insertSubscribers(t, [
+      { email: 'volunteer.vic@example.org', tags: ['volunteer'], state: 'CO' },
+      { email: 'volunteer.val@example.org', tags: ['volunteer'], state: 'AL' },
+      { email: 'donor.dee@example.org', tags: ['donor'], state: 'CO' },
+    ]);
+    const seg = await t.request('POST', '/api/v1/segments', { body: { name: 'Colorado volunteers', rules: { and: [{ tag: 'volunteer' }, { state: ['CO'] }] } } });
+    expect(seg.status).toBe(201);
+    const blast = await createBlast(t, { segmentId: seg.body.id });
+    await sendBlast(t, blast.id);
+    await waitForStatus(t, blast.id, 'sent');
+    expect(sink.messages.map((m) => m.to[0])).toEqual(['volunteer.vic@example.org']);
+    expect((await t.request('DELETE', `/api/v1/segments/${seg.body.id}`)).status).toBe(409);
   });
 });

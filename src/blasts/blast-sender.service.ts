@@ -23,7 +23,6 @@ const FLUSH_EVERY_MS = 250;
 const STATUS_POLL_MS = 500;
 /** A 4xx deferral: the recipient is retried later, up to this many attempts, then failed as a soft bounce. */
 const MAX_ATTEMPTS = 5;
-const DEFER_BASE_MS = 15_000;
 /** Everyone waits this long after a 4xx (MSG-8 back-off). */
 const DEFER_PUSH_BACK_MS = 1_000;
 const RENDERER_TTL_MS = 60_000;
@@ -193,7 +192,7 @@ export class BlastSenderService implements OnModuleDestroy {
         if (code !== null) await this.reportRejection(row.subscriberId, blastId, code, response, messageId, 'soft');
         return { subscriberId: row.subscriberId, status: 'failed', messageId, code, response, nextAttemptAt: null, sentAt: null };
       }
-      const delay = DEFER_BASE_MS * 2 ** (row.attempts - 1);
+      const delay = this.env.SEND_DEFER_BASE_MS * 2 ** (row.attempts - 1);
       this.logger.warn(`blast ${blastId} subscriber ${row.subscriberId} deferred (${code ?? err.code ?? 'no reply'}); retry in ${delay} ms`);
       return { subscriberId: row.subscriberId, status: 'pending', messageId: null, code, response, nextAttemptAt: new Date(Date.now() + delay), sentAt: null };
     }

@@ -137,6 +137,10 @@ export class Env {
   @Transform(toInt) @IsInt() @Min(500)
   BLAST_WORKER_STALE_MS = 30000;
 
+  /** Blasts: first retry delay of a recipient the SMTP server deferred (4xx); doubles per attempt, 5 attempts. */
+  @Transform(toInt) @IsInt() @Min(100)
+  SEND_DEFER_BASE_MS = 15000;
+
   /** DKIM signing of blasts (COMP-2): all three set → every blast message is signed. Key is PEM (\n escapes allowed). */
   @IsOptional() @Matches(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { message: 'DKIM_DOMAIN must be a domain name' })
   DKIM_DOMAIN?: string;
