@@ -10,24 +10,23 @@
 
 /**
  * Unsubscribe a `subscribed` or `unconfirmed` person and record the event, atomically; bounced, complained and
- * already-unsubscribed people are left as they are (so a repeated one-click POST changes nothing). The row lock
- * makes two concurrent POSTs record one event. $1 subscriber id, $2 blast id or null, $3 via.
- * Returns no row when the subscriber does not exist.
+ * already-unsubscribed people are left as they are (so a repeated one-click POST changes nothing and, taking no row
+ * lock, writes nothing). Two concurrent POSTs record one event: the second UPDATE waits for the first's row lock,
+ * re-checks its WHERE on the new row and matches nothing. $1 subscriber id, $2 blast id or null, $3 via.
+ * Returns no row when the subscriber does not exist; `previousStatus` is the status this statement started from.
  */
 export const UNSUBSCRIBE_SQL = `
-  WITH target AS (
-    SELECT id, email, status FROM subscribers WHERE id = $1 AND erased_at IS NULL FOR UPDATE
-  ), changed AS (
-    UPDATE subscribers s
+  WITH changed AS (
+    UPDATE subscribers
        SET status = 'unsubscribed', unsubscribed_at = now(), unsubscribed_blast_id = $2::uuid, updated_at = now()
-      FROM target
-     WHERE s.id = target.id AND target.status IN ('subscribed', 'unconfirmed')
-    RETURNING s.id
+     WHERE id = $1 AND erased_at IS NULL AND status IN ('subscribed', 'unconfirmed')
+    RETURNING id
   ), event AS (
     INSERT INTO unsubscribe_events (subscriber_id, blast_id, kind, via)
     SELECT id, $2::uuid, 'unsubscribe', $3 FROM changed
   )
-  SELECT target.email, target.status AS "previousStatus", EXISTS (SELECT 1 FROM changed) AS changed FROM target`;
+  SELECT s.email, s.status AS "previousStatus", EXISTS (SELECT 1 FROM changed) AS changed
+    FROM subscribers s WHERE s.id = $1 AND s.erased_at IS NULL`;
 
 /**
  * Resubscribe an `unsubscribed` person from their own link: fresh consent, recorded as such. Never touches

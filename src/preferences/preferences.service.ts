@@ -168,7 +168,9 @@ export class PreferencesService {
     if (res.changed) {
       this.logger.log(`subscriber ${claims.subscriberId} unsubscribed via ${via}${claims.blastId ? ` (blast ${claims.blastId})` : ''}`);
     }
-    const nowUnsubscribed = res.changed || res.previousStatus === 'unsubscribed';
+    // Undo only makes sense for someone now unsubscribed (not bounced or complained); a concurrent POST may have
+    // made the change, so a person who was subscribed a moment ago counts too.
+    const nowUnsubscribed = res.changed || ['subscribed', 'unconfirmed', 'unsubscribed'].includes(res.previousStatus);
     const preferencesLink = this.preferencesLink(claims);
     return renderUnsubscribedPage({
       orgName: await this.orgName(),
