@@ -112,4 +112,33 @@ describe('Blasts with worker processes (e2e)', () => {
     // From the first hand-off to the last arrival (a late first arrival would otherwise shorten the span).
     expect(N / ((arrivals[N - 1] - sentAt[0]) / 1000)).toBeLessThanOrEqual(RATE * 1.05);
   });
+
+  it('SIGTERM: the worker hands back its batch and exits; a new worker sends the rest, each recipient once (OPS-4)', async () => {
+    const sink = await new SmtpSink().start();
+    sinks.push(sink);
+    const t = await bootApp({ worker: false, env: { SMTP_URL: sink.url, SEND_RATE_PER_SECOND: '10', BLAST_RECONCILE_INTERVAL_MS: '300', BLAST_WORKER_STALE_MS: '2000' } });
+    apps.push(t);
+    await configureOrganization(t);
+    const ids = await insertManySubscribers(t, 40, 'sigterm');
+    const emails: string[] = (await t.query(`SELECT email FROM subscribers WHERE id = ANY ($1::uuid[])`, [ids])).map((r: { email: string }) => r.email);
+    const first = new WorkerProcess(WorkerProcess.envOf(t.env)).start();
+    workers.push(first);
+    await first.ready();
+    const blast = await createBlast(t);
+    await sendBlast(t, blast.id);
+    await sink.waitFor(8, 30_000);
+    expect(await first.kill('SIGTERM')).toBe('SIGTERM');
+    expect(first.output.join('')).toMatch(/stopped by shutdown/);
+    const [held] = await t.query(`SELECT count(*) FILTER (WHERE status = 'sending')::int AS sending, count(*) FILTER (WHERE status = 'pending')::int AS pending FROM blast_deliveries WHERE blast_id = $1`, [blast.id]);
+    expect(held.sending).toBe(0);
+    expect(held.pending).toBeGreaterThan(0);
+
+    const second = new WorkerProcess(WorkerProcess.envOf(t.env)).start();
+    workers.push(second);
+    await second.ready();
+    await waitForStatus(t, blast.id, 'sent', 60_000);
+    const counts = countsByRecipient(sink);
+    for (const e of emails) expect({ e, n: counts.get(e) }).toEqual({ e, n: 1 });
+    expect((await t.request('GET', `/api/v1/blasts/${blast.id}/stats`)).body).toMatchObject({ sent: 40, possibleDuplicates: 0 });
+  });
 });

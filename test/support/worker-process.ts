@@ -11,7 +11,7 @@ const ROOT = join(__dirname, '..', '..');
 export class WorkerProcess {
   readonly output: string[] = [];
   private child?: ChildProcess;
-  private exited?: Promise<number | null>;
+  private exited?: Promise<number | string | null>;
 
   constructor(private readonly env: Record<string, string>) {}
 
@@ -33,7 +33,8 @@ export class WorkerProcess {
     });
     child.stdout!.on('data', (d: Buffer) => this.output.push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => this.output.push(d.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    // Nest re-raises the signal after a graceful shutdown, so a clean SIGTERM exit reports the signal, not a code.
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
     this.child = child;
     return this;
   }
@@ -49,7 +50,7 @@ export class WorkerProcess {
     return this;
   }
 
-  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | string | null> {
     this.child?.kill(signal);
     return this.exited ?? Promise.resolve(null);
   }
