@@ -392,12 +392,22 @@ describe('Petitions (PET-1..5, TGT-2)', () => {
       expect(msg.parsed.text).toMatch(/^Friend, thank you for signing \*\*Stop the <filibuster> games\*\*/);
       expect(msg.parsed.html).toContain('Friend, thank you for signing <strong>Stop the &lt;filibuster&gt; games</strong>');
 
+      // The organization's identity and FEC disclaimer close the mail once settings have them.
+      const org = await t.request('PATCH', '/api/v1/settings', {
+        body: { legalName: 'Citizens for Cloture', postalAddress: '1 Main St, Denver, CO 80202', defaultFromName: 'Citizens for Cloture', defaultFromEmail: 'action@cloture.example', disclaimerKind: 'committee' },
+      });
+      expect(org.status).toBe(200);
       const custom = await createPetition(t, { thankYouSubject: 'Thanks, {{default firstName "friend"}}!', thankYouBody: 'Hi {{default firstName "Friend"}} — {{petitionUrl}}' });
       const named = uniqueEmail('named');
       await sign(t, custom.slug, { email: named, firstName: 'Ada' });
       const [m2] = await eventually(() => (sink.to(named).length ? sink.to(named) : undefined));
       expect(m2.parsed.subject).toBe('Thanks, Ada!');
       expect(m2.parsed.text).toContain(`Hi Ada — ${t.url}/p/${custom.slug}`);
+      expect(m2.parsed.from).toMatchObject({ name: 'Citizens for Cloture', address: 'action@cloture.example' });
+      expect(m2.parsed.text).toContain('Paid for by Citizens for Cloture.\nCitizens for Cloture, 1 Main St, Denver, CO 80202');
+      expect(m2.parsed.html).toContain('Paid for by Citizens for Cloture.<br>Citizens for Cloture, 1 Main St, Denver, CO 80202');
+      const page = await t.request('GET', `/p/${custom.slug}`, { key: false });
+      expect(page.text).toContain('<footer class="org"><p>Paid for by Citizens for Cloture.</p>');
     });
   });
 

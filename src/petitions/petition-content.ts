@@ -122,12 +122,25 @@ function compile(template: string) {
   return c;
 }
 
-export function renderThankYou(subjectTemplate: string | null, bodyTemplate: string | null, fields: ThankYouFields): ThankYouEmail {
+/**
+ * The thank-you for one signer. `footer` lines (the organization's "Paid for by …" disclaimer, name and postal
+ * address) close both parts.
+ */
+export function renderThankYou(
+  subjectTemplate: string | null,
+  bodyTemplate: string | null,
+  fields: ThankYouFields,
+  footer: string[] = [],
+): ThankYouEmail {
   const data = { ...fields };
   const subject = compile(subjectTemplate ?? DEFAULT_THANK_YOU_SUBJECT).text(data).replace(/[\r\n]+/g, ' ').trim().slice(0, 300);
   const body = compile(bodyTemplate ?? DEFAULT_THANK_YOU_BODY);
-  const text = body.text(data);
+  let text = body.text(data);
   // Values are HTML-escaped by Handlebars before Markdown rendering; the result is sanitized like any body.
-  const html = sanitizeBodyHtml(marked.parse(body.html(data), { async: false, gfm: true }) as string);
+  let html = sanitizeBodyHtml(marked.parse(body.html(data), { async: false, gfm: true }) as string);
+  if (footer.length) {
+    text = `${text.trimEnd()}\n\n--\n${footer.join('\n')}\n`;
+    html += `<hr><p style="font-size:12px;color:#555">${footer.map((l) => Handlebars.escapeExpression(l)).join('<br>')}</p>`;
+  }
   return { subject, text, html };
 }

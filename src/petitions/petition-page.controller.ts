@@ -7,7 +7,8 @@ import { renderMessagePage, renderPetitionPage, renderThankYouPage } from './pet
 import { PetitionPageExceptionFilter } from './petition-page.filter';
 import { Petition } from './petition.entity';
 import { PetitionsService } from './petitions.service';
-import { SignaturesService } from './signatures.service';
+import { SettingsService } from '../settings/settings.service';
+import { organizationFooter, SignaturesService } from './signatures.service';
 import { SigningRateLimitGuard } from './signing-rate-limit.guard';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,6 +23,7 @@ export class PetitionPageController {
   constructor(
     private readonly petitions: PetitionsService,
     private readonly signatures: SignaturesService,
+    private readonly settings: SettingsService,
   ) {}
 
   @Get(':slug')
@@ -57,6 +59,7 @@ export class PetitionPageController {
           ownMessage: receipt.ownSenators?.message,
           signatureCount: receipt.signatureCount,
           goal: receipt.goal,
+          footer: await this.footer(),
         }),
       );
     } catch (e) {
@@ -98,7 +101,12 @@ export class PetitionPageController {
       values,
       errors: extra.errors,
       closedMessage: extra.closedMessage,
+      footer: await this.footer(),
     });
+  }
+
+  private async footer(): Promise<string[]> {
+    return organizationFooter(await this.settings.get());
   }
 
   private notFound(reply: FastifyReply) {

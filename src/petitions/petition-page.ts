@@ -32,6 +32,8 @@ const LAYOUT = `<!doctype html>
   .errors { border: 2px solid #a00000; padding: .5rem 1rem; border-radius: 4px; }
   .notice { border-left: 4px solid #1d4ed8; padding: .5rem 1rem; background: #eef2ff; }
   button { font: inherit; font-weight: 700; padding: .75rem 1rem; background: #1d4ed8; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
+  footer.org { max-width: 40rem; margin: 0 auto; padding: .75rem 1rem 2rem; font-size: .85rem; color: #333; }
+  footer.org p { margin: .2rem 0; }
   button:focus, input:focus, select:focus, textarea:focus, a:focus { outline: 3px solid #f59e0b; outline-offset: 2px; }
 </style>
 </head>
@@ -39,6 +41,7 @@ const LAYOUT = `<!doctype html>
 <main id="main">
 {{{content}}}
 </main>
+{{#if footer.length}}<footer class="org">{{#each footer}}<p>{{this}}</p>{{/each}}</footer>{{/if}}
 </body>
 </html>`;
 
@@ -151,6 +154,8 @@ export interface PetitionPageModel {
   values?: Record<string, unknown>;
   errors?: { path: string; message: string }[];
   closedMessage?: string;
+  /** The organization's "Paid for by …" disclaimer and address. */
+  footer?: string[];
 }
 
 export function renderPetitionPage(m: PetitionPageModel): string {
@@ -174,7 +179,7 @@ export function renderPetitionPage(m: PetitionPageModel): string {
     states: STATES,
     askState: m.askState || !!fields.state,
   });
-  return layout({ pageTitle: m.errors?.length ? `Error: ${m.title}` : m.title, content });
+  return layout({ pageTitle: m.errors?.length ? `Error: ${m.title}` : m.title, content, footer: m.footer ?? [] });
 }
 
 export function renderThankYouPage(m: {
@@ -185,6 +190,7 @@ export function renderThankYouPage(m: {
   ownMessage?: string;
   signatureCount: number;
   goal: number | null;
+  footer?: string[];
 }): string {
   const content = thankYouTemplate({
     ...m,
@@ -192,7 +198,7 @@ export function renderThankYouPage(m: {
     goalText: m.goal ? fmt(m.goal) : '',
     petitionPath: `/p/${m.slug}`,
   });
-  return layout({ pageTitle: `Thank you — ${m.title}`, content });
+  return layout({ pageTitle: `Thank you — ${m.title}`, content, footer: m.footer ?? [] });
 }
 
 export function renderMessagePage(heading: string, message: string, link?: { href: string; text: string }): string {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DoubleOptInModule } from '../double-opt-in/double-opt-in.module';
 import { LegislatorsModule } from '../legislators/legislators.module';
+import { SettingsModule } from '../settings/settings.module';
 import { SubscribersModule } from '../subscribers/subscribers.module';
 import { PetitionPageController } from './petition-page.controller';
 import { PetitionReportsService } from './petition-reports.service';
@@ -15,7 +16,7 @@ import { SigningRateLimitGuard } from './signing-rate-limit.guard';
 
 /** Petitions to the Senate (PET-1..5): organizer CRUD and reports, public signing, the hosted page. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Petition, PetitionSignature]), LegislatorsModule, SubscribersModule, DoubleOptInModule],
+  imports: [TypeOrmModule.forFeature([Petition, PetitionSignature]), LegislatorsModule, SubscribersModule, DoubleOptInModule, SettingsModule],
   controllers: [PetitionsController, PublicPetitionsController, PetitionPageController],
   providers: [PetitionsService, SignaturesService, PetitionReportsService, SigningRateLimitGuard],
   exports: [PetitionsService, SignaturesService],

@@ -7,6 +7,8 @@ import { MailService } from '../core/mail/mail.service';
 import { DoubleOptInService } from '../double-opt-in/double-opt-in.service';
 import { FieldError, flattenValidationErrors, RequestValidationException } from '../core/http/validation';
 import { normalizeEmail } from '../subscribers/email-address';
+import { disclaimerSentence } from '../settings/notices';
+import { SettingsService } from '../settings/settings.service';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { hasSenators, normalizeZip, stateForZip } from '../subscribers/zip-states';
 import { SignPetitionDto } from './dto/signature.dto';
@@ -53,6 +55,7 @@ export class SignaturesService {
     private readonly subscribers: SubscribersService,
     private readonly mail: MailService,
     private readonly doubleOptIn: DoubleOptInService,
+    private readonly settings: SettingsService,
     private readonly env: Env,
   ) {}
 
@@ -154,14 +157,30 @@ export class SignaturesService {
   ) {
     try {
       if (await this.subscribers.isSuppressed(email)) return;
-      const mail = renderThankYou(petition.thankYouSubject, petition.thankYouBody, {
-        firstName: input.firstName ?? null,
-        lastName: input.lastName ?? null,
-        petitionTitle: petition.title,
-        petitionUrl: this.petitions.url(petition),
-      });
+      const org = await this.settings.get();
+      const mail = renderThankYou(
+        petition.thankYouSubject,
+        petition.thankYouBody,
+        {
+          firstName: input.firstName ?? null,
+          lastName: input.lastName ?? null,
+          petitionTitle: petition.title,
+          petitionUrl: this.petitions.url(petition),
+        },
+        organizationFooter(org),
+      );
+      const fromName = (org.defaultFromName ?? org.legalName ?? '').replace(/["\\\r\n<>]/g, '').trim();
       await this.mail.enqueue(
-        { to: email, subject: mail.subject, text: mail.text, html: mail.html, kind: 'petition-thank-you', subscriberId: subscriberId ?? undefined },
+        {
+          to: email,
+          from: org.defaultFromEmail ? (fromName ? `"${fromName}" <${org.defaultFromEmail}>` : org.defaultFromEmail) : undefined,
+          replyTo: org.defaultReplyTo ?? undefined,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          kind: 'petition-thank-you',
+          subscriberId: subscriberId ?? undefined,
+        },
         `petition-thank-you-${signatureId}`,
       );
       if (retry) await this.dataSource.query(`UPDATE petition_signatures SET thank_you_queued_at = now() WHERE id = $1`, [signatureId]);
@@ -203,4 +222,10 @@ export class SignaturesService {
     }
     return receipt;
   }
+}
+
+/** The organization's notices for petition mail and pages: the FEC disclaimer, then name and postal address. */
+export function organizationFooter(org: Parameters<typeof disclaimerSentence>[0] & { postalAddress: string | null }): string[] {
+  const who = [org.legalName, org.postalAddress].filter(Boolean).join(', ');
+  return [disclaimerSentence(org), who].filter((l): l is string => !!l);
 }
