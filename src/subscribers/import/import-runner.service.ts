@@ -254,7 +254,7 @@ export class ImportRunnerService {
     }
 
     const t2 = Date.now();
-    const m = await client.query(MERGE_IMPORT_SQL, [`import:${imp.id}`, imp.consent_basis]);
+    const m = await client.query(MERGE_IMPORT_SQL, [`import:${imp.id}`, imp.consent_basis, Date.now()]);
     const created = m.rows[0].created as number;
     const updated = m.rows[0].updated as number;
     issues.sort((a, b) => a.line - b.line);
