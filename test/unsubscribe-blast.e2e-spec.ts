@@ -1,3 +1,4 @@
+import { PreferenceLinksService } from '../src/preferences/preference-links.service';
 import { bootApp, TestApp } from './support/app';
 import { configureOrganization, createBlast, sendBlast, waitForStatus } from './support/blast-factories';
 import { form, insertPreferenceSubscriber, preferenceState } from './support/preference-factories';
@@ -16,7 +17,7 @@ describe('Unsubscribe from a real blast (e2e)', () => {
 
   beforeAll(async () => {
     sink = await new SmtpSink().start();
-    t = await bootApp({ env: { SMTP_URL: sink.url, SEND_RATE_PER_SECOND: '500', BLAST_RECONCILE_INTERVAL_MS: '300' } });
+    t = await bootApp({ env: { SMTP_URL: sink.url, SEND_RATE_PER_SECOND: '5', BLAST_RECONCILE_INTERVAL_MS: '300' } });
     await configureOrganization(t);
   }, 60_000);
   afterAll(async () => {
@@ -72,4 +73,54 @@ describe('Unsubscribe from a real blast (e2e)', () => {
     await sink.waitFor(1);
     expect(sink.messages.map((m) => m.to).flat()).toEqual([staying.email]);
   }, 60_000);
+
+  it('an unsubscribe during a blast in progress is obeyed: the rest of that blast skips the person (UNSUB-4)', async () => {
+    const people = await Promise.all(Array.from({ length: 40 }, (_, i) => insertPreferenceSubscriber(t, { email: `midblast.${i}@example.org` })));
+    const emails = new Set(people.map((p) => p.email));
+    const received = () => sink.messages.filter((m) => m.to.some((to) => emails.has(to)));
+    sink.clear();
+    const blast = await createBlast(t, { name: 'Mid-blast' });
+    await sendBlast(t, blast.id);
+    await sink.waitFor(1);
+    // Pause to make the moment deterministic: the in-flight chunk finishes, nothing new goes out.
+    expect((await t.request('POST', `/api/v1/blasts/${blast.id}/pause`)).status).toBe(200);
+    await until(async () => {
+      const [r] = await t.query(`SELECT count(*)::int AS n FROM blast_deliveries WHERE blast_id = $1 AND status = 'sending'`, [blast.id]);
+      return r.n === 0;
+    });
+    const reached = new Set(received().flatMap((m) => m.to));
+    expect(reached.size).toBeLessThan(40);
+
+    // Everyone not reached yet unsubscribes through this blast's one-click link.
+    const links = t.get(PreferenceLinksService);
+    const waiting = people.filter((p) => !reached.has(p.email));
+    for (const p of waiting) {
+      const res = await t.request('POST', new URL(links.forRecipient(p.id, blast.id).unsubscribeUrl).pathname, {
+        key: false,
+        raw: form([['List-Unsubscribe', 'One-Click']]),
+      });
+      expect(res.status).toBe(200);
+    }
+
+    expect((await t.request('POST', `/api/v1/blasts/${blast.id}/resume`)).status).toBe(200);
+    await waitForStatus(t, blast.id, 'sent');
+    expect(new Set(received().flatMap((m) => m.to))).toEqual(reached);
+    const ledger = await t.query(
+      `SELECT d.status, d.skip_reason FROM blast_deliveries d WHERE d.blast_id = $1 AND d.subscriber_id = ANY($2::uuid[])`,
+      [blast.id, waiting.map((p) => p.id)],
+    );
+    expect(ledger).toHaveLength(waiting.length);
+    for (const row of ledger) expect(row).toEqual({ status: 'skipped', skip_reason: 'not_subscribed' });
+    const stats = await t.request('GET', `/api/v1/blasts/${blast.id}/stats`);
+    expect(stats.body.unsubscribed).toBe(waiting.length);
+  }, 120_000);
 });
+
+/** Polls a condition (waiting, not timing: the test asserts outcomes). */
+async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
