@@ -39,7 +39,7 @@ h1{font-size:1.5rem;line-height:1.25;margin:.5rem 0 1rem}
 h2{font-size:1.1rem;margin:0 0 .5rem}
 p{margin:.5rem 0 1rem}
 .card{background:#fff;border:1px solid #d6d6d0;border-radius:8px;padding:1rem 1.1rem;margin:0 0 1rem}
-fieldset{border:0;margin:0 0 1rem;padding:0}
+fieldset{border:0;margin:0;padding:0}
 legend{font-weight:700;font-size:1.1rem;margin-bottom:.5rem;padding:0}
 .choice{display:flex;gap:.6rem;align-items:flex-start;padding:.55rem 0;border-top:1px solid #ecece8}
 .choice:first-of-type{border-top:0}
