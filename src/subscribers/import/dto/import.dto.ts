@@ -1,29 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { IMPORT_ROW_ISSUES, IMPORT_STATUSES, ImportRowIssueReason, ImportStatus } from '../subscriber-import.entity';
-
-/**
- * Options of an upload. Given as query parameters (raw `text/csv` body or multipart), or as multipart text fields
- * placed before the file part. Validated by ImportsService (they arrive as strings from either place).
- */
-export class ImportOptionsDto {
-  @ApiProperty({
-    description: 'The consent basis for the whole file, recorded on each new subscriber (how and when these people agreed)',
-    example: 'Sign-up sheets, Denver field office, October 2026',
-    maxLength: 2000,
-  })
-  consentBasis: string;
-
-  @ApiPropertyOptional({ description: 'Tags added to every row, comma-separated', example: 'denver,fall-2026' })
-  tags?: string;
-
-  @ApiPropertyOptional({
-    description:
-      'JSON object: field → column name. Fields: email, firstName, lastName, zip, state, tags, customFields ({key: column}). ' +
-      'Fields left out are matched by usual header names (email, e-mail, first name, zip code, …).',
-    example: '{"email":"E-mail","firstName":"Given name","customFields":{"employer":"Employer"}}',
-  })
-  mapping?: string;
-}
 
 export class ImportRowIssueDto {
   @ApiProperty({ description: 'Line of the file where the row starts (the header is line 1)', example: 7 }) line: number;
