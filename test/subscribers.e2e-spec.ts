@@ -232,4 +232,16 @@ describe('Subscribers API', () => {
       expect(fresh.body).toMatchObject({ status: 'subscribed', consentText: 'Signed up again at the town hall' });
     });
   });
+
+  it('documents the endpoints and DTOs in the OpenAPI document (API-2)', async () => {
+    const doc = (await t.request('GET', '/docs-json')).body;
+    for (const path of ['/api/v1/subscribers', '/api/v1/subscribers/{id}', '/api/v1/subscribers/export.csv', '/api/v1/subscribers/tags',
+      '/api/v1/subscribers/{id}/erase', '/api/v1/subscribers/{id}/topics', '/api/v1/topics', '/api/v1/imports', '/api/v1/imports/{id}']) {
+      expect(doc.paths).toHaveProperty([path]);
+    }
+    expect(Object.keys(doc.components.schemas.UpsertSubscriberDto.properties)).toEqual(
+      expect.arrayContaining(['email', 'firstName', 'lastName', 'zip', 'state', 'tags', 'customFields', 'frequency', 'consent']),
+    );
+    expect(doc.components.schemas.ImportDto.properties).toHaveProperty('skipped');
+  });
 });
