@@ -11,7 +11,7 @@
  * same run. Writes the result table to bench/segments/latest.md and the EXPLAIN (ANALYZE, BUFFERS) plans to
  * bench/segments/plans.txt (the committed plans-*.txt are copies from the runs quoted in bench/RESULTS.md).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -28,6 +28,8 @@ const args = process.argv.slice(2);
 const RESEED = args.includes('--reseed');
 const RUNS = Number(args[args.indexOf('--runs') + 1]) || 9;
 const WARMUPS = 2;
+/** Counts per case for the server-CPU measurement (clock ticks are 10 ms: many runs give ~1 ms resolution). */
+const CPU_RUNS = 20;
 
 /** Rough US population (millions) per state: a realistic skew (CA ≈ 12 %, CO ≈ 1.8 %, WY ≈ 0.2 %). */
 const STATES: [string, number][] = [
@@ -241,8 +243,37 @@ export async function main(): Promise<void> {
     const plan = (await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${k.sql}`, k.params)).rows.map((r: Record<string, string>) => r['QUERY PLAN']);
     plans.push(`### ${k.name}\n${k.rules ? `rules: ${JSON.stringify(k.rules)}\n` : ''}${k.sql}\nparams: ${JSON.stringify(k.params)}\n\n${plan.join('\n')}\n`);
   }
-  const results = compiled.map((k) => ({ name: k.name, count: k.count, median: median(k.times), min: Math.min(...k.times), max: Math.max(...k.times) }));
+  // Load-independent figure: the server backend's own CPU time per count (from /proc; local server only), with
+  // parallel workers off so all the work lands in that one process. Waiting for a core does not count, so it is
+  // close to what the count takes on an idle core with the data in memory.
+  const [{ pid }] = (await c.query(`SELECT pg_backend_pid() AS pid`)).rows;
+  const cpuTicks = () => {
+    const stat = `/proc/${pid}/stat`;
+    if (!existsSync(stat)) return NaN;
+    const fields = readFileSync(stat, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (1/100 s)
+  };
+  const cpuMs = new Map<string, number>();
+  await c.query(`SET max_parallel_workers_per_gather = 0`);
+  for (const k of compiled) {
+    await c.query(k.sql, k.params);
+    const before = cpuTicks();
+    for (let i = 0; i < CPU_RUNS; i++) await c.query(k.sql, k.params);
+    cpuMs.set(k.name, ((cpuTicks() - before) * 10) / CPU_RUNS);
+  }
+  await c.query(`RESET max_parallel_workers_per_gather`);
+
+  const results = compiled.map((k) => ({
+    name: k.name,
+    count: k.count,
+    median: median(k.times),
+    min: Math.min(...k.times),
+    max: Math.max(...k.times),
+    cpu: cpuMs.get(k.name)!,
+  }));
   const baseline = results[0].median;
+  const tick = 10 / CPU_RUNS;
+  const cpuCell = (ms: number) => (Number.isNaN(ms) ? 'n/a' : ms < tick ? `< ${tick.toFixed(1)}` : ms.toFixed(1));
   for (const r of results) console.log(`${r.name.padEnd(45)} count=${String(r.count).padStart(7)}  median=${r.median.toFixed(1)} ms`);
   await c.end();
 
@@ -252,12 +283,13 @@ export async function main(): Promise<void> {
     `Command: \`node bench/segments/run.js${RESEED ? ' --reseed' : ''}${args.includes('--runs') ? ` --runs ${RUNS}` : ''}\` — ${new Date().toISOString()}`,
     `Machine: ${machine}; ${load}`,
     `Database: ${new URL(DB_URL).host}/${new URL(DB_URL).pathname.slice(1)}`,
-    `Data: ${ROWS.toLocaleString('en-US')} subscribers (85 % subscribed), COPY-seeded; signatures: ${petitionNote}. ${RUNS} measured rounds after ${WARMUPS} warm-up rounds (round-robin over the cases), wall time at the client (pg, loopback).`,
+    `Data: ${ROWS.toLocaleString('en-US')} subscribers (85 % subscribed), COPY-seeded; signatures: ${petitionNote}. ${RUNS} measured rounds after ${WARMUPS} warm-up rounds (round-robin over the cases), wall time at the client (pg, loopback). Last column: CPU time of the server backend per count, mean of ${CPU_RUNS}, parallel workers off (/proc; unaffected by waiting for a core).`,
     '',
-    '| query | matching subscribed | median ms | × baseline | min ms | max ms |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| query | matching subscribed | median ms | × baseline | min ms | max ms | server CPU ms, serial plan |',
+    '|---|---:|---:|---:|---:|---:|---:|',
     ...results.map(
-      (r) => `| ${r.name} | ${r.count.toLocaleString('en-US')} | ${r.median.toFixed(1)} | ${(r.median / baseline).toFixed(2)} | ${r.min.toFixed(1)} | ${r.max.toFixed(1)} |`,
+      (r) =>
+        `| ${r.name} | ${r.count.toLocaleString('en-US')} | ${r.median.toFixed(1)} | ${(r.median / baseline).toFixed(2)} | ${r.min.toFixed(1)} | ${r.max.toFixed(1)} | ${cpuCell(r.cpu)} |`,
     ),
   ].join('\n');
   writeFileSync(join(__dirname, 'latest.md'), `${table}\n`);
