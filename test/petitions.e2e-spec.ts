@@ -136,6 +136,17 @@ describe('Petitions (PET-1..5, TGT-2)', () => {
       ]);
       expect(res.body.id).toBeUndefined();
       expect(res.body.thankYouBody).toBeUndefined();
+      // Embeds on other sites: any origin may read, preflight and sign, and read the errors too.
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      const preflight = await t.request('OPTIONS', `/api/v1/public/petitions/${p.slug}/signatures`, {
+        key: false,
+        headers: { origin: 'https://allies.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-methods')).toBe('POST');
+      expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type');
+      const badFromEmbed = await sign(t, p.slug, { email: 'x' }, { origin: 'https://allies.example' });
+      expect([badFromEmbed.status, badFromEmbed.headers.get('access-control-allow-origin')]).toEqual([400, '*']);
       const missing = await t.request('GET', '/api/v1/public/petitions/does-not-exist', { key: false });
       expect(missing.status).toBe(404);
       expect(missing.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
@@ -298,6 +309,10 @@ describe('Petitions (PET-1..5, TGT-2)', () => {
       expect((await t.request('POST', `/api/v1/public/petitions/${p.slug}/signatures?blast=${blast}&ref=friend-1`, { key: false, body: signatureInput({ email: a }) })).status).toBe(201);
       const [row] = await t.query('SELECT blast_id, referral_code FROM petition_signatures WHERE email = $1', [a]);
       expect(row).toEqual({ blast_id: blast, referral_code: 'friend-1' });
+      await sign(t, p.slug, { referralCode: 'friend-1' });
+      const stats = await t.request('GET', `/api/v1/petitions/${p.id}/stats`);
+      expect(stats.body.byReferral).toEqual([{ referralCode: 'friend-1', count: 2 }]);
+      expect(stats.body.byBlast).toEqual([{ blastId: blast, count: 1 }]);
     });
 
     it('accepts form-encoded signatures (opt-in only when sent)', async () => {

@@ -95,6 +95,15 @@ export const COUNT_BY_DAY_SQL = `
   SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::int AS count
   FROM petition_signatures WHERE petition_id = $1 GROUP BY 1 ORDER BY 1`;
 
+/** Who brought signers: referral codes and blasts (top 50 each). */
+export const COUNT_BY_REFERRAL_SQL = `
+  SELECT referral_code AS "referralCode", count(*)::int AS count FROM petition_signatures
+  WHERE petition_id = $1 AND referral_code IS NOT NULL GROUP BY referral_code ORDER BY count DESC, referral_code LIMIT 50`;
+
+export const COUNT_BY_BLAST_SQL = `
+  SELECT blast_id AS "blastId", count(*)::int AS count FROM petition_signatures
+  WHERE petition_id = $1 AND blast_id IS NOT NULL GROUP BY blast_id ORDER BY count DESC LIMIT 50`;
+
 export const COUNT_OPTED_IN_SQL = `SELECT count(*) FILTER (WHERE opted_in)::int AS n FROM petition_signatures WHERE petition_id = $1`;
 
 /**

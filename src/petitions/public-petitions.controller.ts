@@ -1,4 +1,21 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  CallHandler,
+  Controller,
+  ExecutionContext,
+  Get,
+  Header,
+  HttpCode,
+  Injectable,
+  NestInterceptor,
+  Options,
+  Param,
+  Post,
+  Query,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -10,31 +27,30 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import { IsOptional, Matches, IsUUID } from 'class-validator';
-import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Public } from '../core/http/auth.decorators';
 import { ErrorResponseDto } from '../core/http/error-response.dto';
 import { PublicPetitionDto } from './dto/petition.dto';
-import { SignatureReceiptDto, SignPetitionDto } from './dto/signature.dto';
+import { SignatureReceiptDto, SignLinkQueryDto, SignPetitionDto } from './dto/signature.dto';
 import { PetitionsService } from './petitions.service';
 import { SignaturesService } from './signatures.service';
 import { SigningRateLimitGuard } from './signing-rate-limit.guard';
 
-/** Link parameters a blast or a share link may add: `?blast=<blast id>&ref=<referral code>`. */
-export class SignLinkQueryDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Blast the signer came from' })
-  @IsOptional()
-  @IsUUID('all', { message: 'blast must be a blast id (uuid)' })
-  blast?: string;
-
-  @ApiPropertyOptional({ description: 'Referral code' })
-  @IsOptional()
-  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'ref must be 1-64 letters, digits, dot, dash or underscore' })
-  ref?: string;
+/** Set before validation runs, so an embed can read the 400/409 answers too. */
+@Injectable()
+class AllowAnyOriginInterceptor implements NestInterceptor {
+  intercept(ctx: ExecutionContext, next: CallHandler) {
+    ctx.switchToHttp().getResponse<FastifyReply>().header('Access-Control-Allow-Origin', '*');
+    return next.handle();
+  }
 }
 
+/**
+ * Embeds on other sites read and sign with fetch(): the answers allow any origin (no credentials are involved —
+ * these routes take no cookie and no key).
+ */
 @ApiTags('public')
 @Public()
+@UseInterceptors(AllowAnyOriginInterceptor)
 @Controller('api/v1/public/petitions')
 export class PublicPetitionsController {
   constructor(
@@ -48,6 +64,16 @@ export class PublicPetitionsController {
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   get(@Param('slug') slug: string) {
     return this.petitions.publicView(slug);
+  }
+
+  @Options(':slug/signatures')
+  @HttpCode(204)
+  @Header('Access-Control-Allow-Methods', 'POST')
+  @Header('Access-Control-Allow-Headers', 'content-type')
+  @Header('Access-Control-Max-Age', '86400')
+  @ApiOperation({ summary: 'CORS preflight for signing from an embed on another site' })
+  preflight() {
+    return undefined;
   }
 
   @Post(':slug/signatures')

@@ -166,6 +166,15 @@ class CountByDayDto {
   @ApiProperty() count: number;
 }
 
+class CountByReferralDto {
+  @ApiProperty({ example: 'friend-42' }) referralCode: string;
+  @ApiProperty() count: number;
+}
+class CountByBlastDto {
+  @ApiProperty({ format: 'uuid' }) blastId: string;
+  @ApiProperty() count: number;
+}
+
 export class PetitionStatsDto {
   @ApiProperty() total: number;
   @ApiProperty() optedIn: number;
@@ -173,4 +182,20 @@ export class PetitionStatsDto {
   @ApiProperty({ type: [CountByTargetDto], description: 'Role signatures count for the role\'s current holder' }) byTarget: CountByTargetDto[];
   @ApiProperty({ type: [CountByStateDto] }) byState: CountByStateDto[];
   @ApiProperty({ type: [CountByDayDto], description: 'UTC days' }) byDay: CountByDayDto[];
+  @ApiProperty({ type: [CountByReferralDto], description: 'Top 50 referral codes' }) byReferral: CountByReferralDto[];
+  @ApiProperty({ type: [CountByBlastDto], description: 'Top 50 blasts signers came from' }) byBlast: CountByBlastDto[];
 }
+
+/** Link parameters a blast or a share link may add: `?blast=<blast id>&ref=<referral code>`. */
+export class SignLinkQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Blast the signer came from' })
+  @IsOptional()
+  @IsUUID('all', { message: 'blast must be a blast id (uuid)' })
+  blast?: string;
+
+  @ApiPropertyOptional({ description: 'Referral code' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'ref must be 1-64 letters, digits, dot, dash or underscore' })
+  ref?: string;
+}
+
