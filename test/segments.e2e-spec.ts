@@ -220,6 +220,20 @@ describe('Segments (e2e)', () => {
       expect((await t.request('GET', `/api/v1/segments/${volunteers.id}`)).body.rules).toEqual({ tag: 'volunteer' });
     });
 
+    it('two concurrent edits cannot close a cycle between them (segment writes are serialised)', async () => {
+      const a = (await t.request('POST', '/api/v1/segments', { body: { name: 'Race A', rules: { tag: 'x' } } })).body;
+      const b = (await t.request('POST', '/api/v1/segments', { body: { name: 'Race B', rules: { tag: 'y' } } })).body;
+      const results = await Promise.all([
+        t.request('PATCH', `/api/v1/segments/${a.id}`, { body: { rules: { segment: b.id } } }),
+        t.request('PATCH', `/api/v1/segments/${b.id}`, { body: { rules: { segment: a.id } } }),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+      expect(results.find((r) => r.status === 400)!.body.details[0]).toEqual({ path: 'rules.segment', message: expect.stringContaining('cycle') });
+      // Both still count (no cycle was stored).
+      expect((await t.request('GET', `/api/v1/segments/${a.id}/count`)).status).toBe(200);
+      expect((await t.request('GET', `/api/v1/segments/${b.id}/count`)).status).toBe(200);
+    });
+
     it('renames and changes rules; counts follow at once (evaluated live, never copied)', async () => {
       const res = await t.request('PATCH', `/api/v1/segments/${volunteers.id}`, { body: { name: 'Volunteers (any case)', rules: { tag: ['volunteer', 'Volunteer'] } } });
       expect(res.status).toBe(200);
