@@ -13,9 +13,10 @@ describe('Bounces at SMTP time (e2e, COMP-3)', () => {
       rejectRecipient: (a) =>
         a.startsWith('no-such-user') ? '550 5.1.1 <no-such-user>: Recipient address rejected: User unknown'
           : a.startsWith('dmarc') ? '550 5.7.26 This mail has been blocked because the sender is unauthenticated.'
-            : undefined,
+            : a.startsWith('full') ? '452 4.2.2 Mailbox full, try again later'
+              : undefined,
     }).start();
-    t = await bootApp({ env: { SMTP_URL: sink.url, SEND_RATE_PER_SECOND: '500', BLAST_RECONCILE_INTERVAL_MS: '300' } });
+    t = await bootApp({ env: { SMTP_URL: sink.url, SEND_RATE_PER_SECOND: '500', BLAST_RECONCILE_INTERVAL_MS: '300', BLAST_WORKER_STALE_MS: '2000', SEND_DEFER_BASE_MS: '100' } });
     await configureOrganization(t);
   });
   afterAll(async () => {
@@ -66,5 +67,19 @@ describe('Bounces at SMTP time (e2e, COMP-3)', () => {
     // The bounced address is never tried again; the policy-rejected one still is (the fault was ours).
     expect(sink.rejected.map((r) => r.to)).toEqual(['dmarc-strict@example.net']);
     expect(sink.to('reader@example.org')).toHaveLength(1);
+  });
+
+  it('a recipient still deferred (4xx) after the retry budget is a soft bounce; three blasts in a row → bounced', async () => {
+    const [full, fine] = await insertSubscribers(t, [{ email: 'full-mailbox@example.org' }, { email: 'fine@example.org' }]);
+    for (let i = 1; i <= 3; i++) {
+      expect(await statusOf(t, full)).toBe('subscribed');
+      const blast = await createBlast(t, { name: `Deferred ${i}` });
+      await sendBlast(t, blast.id);
+      await waitForStatus(t, blast.id, 'sent', 60_000);
+      const [event] = await t.query(`SELECT type, code FROM bounce_events WHERE blast_id = $1 AND subscriber_id = $2`, [blast.id, full]);
+      expect(event).toEqual({ type: 'soft', code: expect.stringContaining('452') });
+    }
+    expect(await statusOf(t, full)).toBe('bounced');
+    expect(await statusOf(t, fine)).toBe('subscribed');
   });
 });
