@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Env } from '../core/config/env';
 import { UnsubscribeTokenService } from './unsubscribe-token.service';
 
@@ -26,6 +26,10 @@ export class PreferenceLinksService {
     private readonly tokens: UnsubscribeTokenService,
   ) {
     this.base = env.PUBLIC_BASE_URL.replace(/\/+$/, '');
+    if (env.NODE_ENV === 'production' && !this.base.startsWith('https://')) {
+      // RFC 8058 one-click needs an HTTPS List-Unsubscribe URL; mailbox providers ignore plain http ones.
+      new Logger(PreferenceLinksService.name).warn('PUBLIC_BASE_URL is not https: mailbox providers will not offer one-click unsubscribe');
+    }
   }
 
   forRecipient(subscriberId: string, blastId?: string): RecipientLinks {

@@ -105,4 +105,11 @@ describe('PreferenceLinksService', () => {
     const pref = links.preferencesUrl.split('/').pop()!;
     expect(tokens.verify(pref, 'preferences')?.blastId).toBe(BLAST);
   });
+
+  it('keeps a path prefix of PUBLIC_BASE_URL (an app served under /campaign)', () => {
+    const env = loadEnv({ TOKEN_SECRET: NEW_SECRET, PUBLIC_BASE_URL: 'https://example.org/campaign' });
+    const links = new PreferenceLinksService(env, new UnsubscribeTokenService(env)).forRecipient(SUBSCRIBER);
+    expect(links.unsubscribeUrl).toMatch(/^https:\/\/example\.org\/campaign\/unsubscribe\/[A-Za-z0-9_-]{47}$/);
+    expect(links.preferencesUrl).toMatch(/^https:\/\/example\.org\/campaign\/preferences\/[A-Za-z0-9_-]{47}$/);
+  });
 });
