@@ -491,7 +491,18 @@ describe('Petitions (PET-1..5, TGT-2)', () => {
       const before = uniqueEmail('before');
       await sign(t, p.slug, { email: before, zip: ZIPS.newYork });
 
-      await t.get(LegislatorsService).importFile(writeRosterVariant({ majorityLeader: SENATORS.barrasso }));
+      const named = await createPetition(t, { targets: [{ type: 'senator', bioguideId: SENATORS.bennet }, { type: 'role', role: 'minority_leader' }] });
+
+      await t.get(LegislatorsService).importFile(writeRosterVariant({ majorityLeader: SENATORS.barrasso, drop: [SENATORS.bennet] }));
+
+      // A named senator who left stays on the petition, marked, and is no longer addressed by new signatures.
+      const namedView = await t.request('GET', `/api/v1/public/petitions/${named.slug}`, { key: false });
+      expect(namedView.body.targets[0]).toMatchObject({ label: 'Michael F. Bennet, U.S. Senator for Colorado (no longer in office)', current: false });
+      const namedSign = await sign(t, named.slug, { zip: ZIPS.colorado });
+      expect(namedSign.body.targets.map((x: any) => x.bioguideId)).toEqual([SENATORS.schumer]);
+      const retarget = await t.request('PATCH', `/api/v1/petitions/${named.id}`, { body: { targets: [{ type: 'senator', bioguideId: SENATORS.bennet }] } });
+      expect(retarget.status).toBe(400);
+      expect(retarget.body.message).toMatch(/no longer in office/);
 
       const pub = await t.request('GET', `/api/v1/public/petitions/${p.slug}`, { key: false });
       expect(pub.body.targets.map((x: any) => x.label)).toEqual(['John Barrasso, Senate Majority Leader']);

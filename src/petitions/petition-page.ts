@@ -65,7 +65,7 @@ const PETITION = `
 <form method="post" action="{{action}}" aria-labelledby="form-heading">
   <h2 id="form-heading">Add your name</h2>
   {{#if errors.length}}
-  <div class="errors" role="alert" aria-labelledby="errors-heading">
+  <div class="errors" role="alert" aria-labelledby="errors-heading" tabindex="-1" autofocus>
     <h3 id="errors-heading">Please correct the following:</h3>
     <ul>{{#each errors}}<li><a href="#{{field}}">{{message}}</a></li>{{/each}}</ul>
   </div>

@@ -158,7 +158,8 @@ export class PetitionsService {
         return { type: t.type, role, bioguideId: t.type === 'senator' ? t.bioguideId : null, name: null,
           label: role ? `${ROLE_LABELS[role]} (vacant)` : 'Unknown senator', state: null, party: null, current: false };
       }
-      return { type: t.type, role, bioguideId: senator.bioguideId, name: senator.name, label: senatorLabel(senator, role),
+      const label = senatorLabel(senator, role) + (senator.inOffice ? '' : ' (no longer in office)');
+      return { type: t.type, role, bioguideId: senator.bioguideId, name: senator.name, label,
         state: senator.state, party: senator.party, current: senator.inOffice };
     });
   }
