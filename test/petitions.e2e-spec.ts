@@ -481,6 +481,34 @@ describe('Petitions (PET-1..5, TGT-2)', () => {
     });
   });
 
+  describe('large petitions (PET-4)', () => {
+    it('streams a packet across many keyset pages and pages signatures that share one timestamp, without loss or repeats', async () => {
+      const p = await createPetition(t, { targets: [{ type: 'role', role: 'majority_leader' }] });
+      // 2,500 signatures inserted by one statement share the same created_at: only the id breaks ties.
+      await t.query(
+        `WITH s AS (
+           INSERT INTO petition_signatures (petition_id, email, first_name, last_name, zip, state)
+           SELECT $1, 'bulk' || g || '@example.org', 'Bulk', 'Signer ' || g, '80202', 'CO' FROM generate_series(1, 2500) g
+           RETURNING id)
+         INSERT INTO petition_signature_targets (signature_id, bioguide_id, role) SELECT id, $2, 'majority_leader' FROM s`,
+        [p.id, SENATORS.thune],
+      );
+      const packet = parseCsv((await t.request('GET', `/api/v1/petitions/${p.id}/delivery/majority_leader`)).text);
+      expect(packet).toHaveLength(2500);
+      expect(new Set(packet.map((r) => r.name)).size).toBe(2500);
+
+      const seen = new Set<string>();
+      let cursor: string | null = null;
+      do {
+        const page: any = await t.request('GET', `/api/v1/petitions/${p.id}/signatures?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.status).toBe(200);
+        for (const s of page.body.items) seen.add(s.id);
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(seen.size).toBe(2500);
+    });
+  });
+
   describe('roster changes (TGT-2)', () => {
     afterAll(async () => {
       await t.get(LegislatorsService).importFile(join(__dirname, '..', 'data', 'legislators-current.yaml'));
