@@ -14,7 +14,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
@@ -125,7 +125,15 @@ async function waitReady(): Promise<void> {
   throw new Error('api did not become ready');
 }
 
-async function importOnce(label: string) {
+/** CPU seconds (user + system) a process has used so far: a figure less sensitive to a busy machine than wall time. */
+const cpuSeconds = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+
+async function importOnce(label: string, pids: { api: number; worker: number }) {
+  const load = loadavg()[0];
+  const cpu0 = { api: cpuSeconds(pids.api), worker: cpuSeconds(pids.worker) };
   const t0 = Date.now();
   const body = Readable.toWeb(createReadStream(CSV_PATH)) as unknown as FetchBody;
   const qs = new URLSearchParams({ consentBasis: 'Bench: generated people', tags: 'bench' });
@@ -139,10 +147,12 @@ async function importOnce(label: string) {
   }
   const total = (Date.now() - t0) / 1000;
   const job = (new Date(imp.finishedAt).getTime() - new Date(imp.startedAt).getTime()) / 1000;
+  const cpu = { api: cpuSeconds(pids.api) - cpu0.api, worker: cpuSeconds(pids.worker) - cpu0.worker };
   console.log(`${label}: ${imp.status} in ${total.toFixed(1)} s (upload ${((uploaded - t0) / 1000).toFixed(1)} s, job ${job.toFixed(1)} s); ` +
     `rows ${imp.rowsRead}, created ${imp.created}, updated ${imp.updated}, unchanged ${imp.unchanged}, skipped ${JSON.stringify(imp.skipped)}`);
   if (imp.status !== 'completed') throw new Error(`import failed: ${imp.failure}`);
-  return { label, total, upload: (uploaded - t0) / 1000, job, imp };
+  console.log(`  cpu: api ${cpu.api.toFixed(1)} s, worker ${cpu.worker.toFixed(1)} s; load average ${load.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
+  return { label, total, upload: (uploaded - t0) / 1000, job, imp, cpu, load: [load, loadavg()[0]] };
 }
 
 export async function main(): Promise<void> {
@@ -161,8 +171,9 @@ export async function main(): Promise<void> {
   console.log(`RSS after boot: api ${idle.api} MB, worker ${idle.worker} MB`);
   const results = [];
   try {
-    results.push(await importOnce('new list (1M rows into an empty database)'));
-    if (!args.includes('--no-reimport')) results.push(await importOnce('re-import (same file: every row matched, none changed)'));
+    const pids = { api: apiProc.pid!, worker: workerProc.pid! };
+    results.push(await importOnce('new list (1M rows into an empty database)', pids));
+    if (!args.includes('--no-reimport')) results.push(await importOnce('re-import (same file: every row matched, none changed)', pids));
     const rss = { api: rssMb(apiProc.pid!, 'VmHWM'), worker: rssMb(workerProc.pid!, 'VmHWM') };
     console.log(`peak RSS: api ${rss.api} MB, worker ${rss.worker} MB`);
     const lines = [
@@ -173,9 +184,9 @@ export async function main(): Promise<void> {
       `fresh database, file ${(statSync(CSV_PATH).size / 1e6).toFixed(1)} MB streamed as a text/csv body; ${cpus().length} cores,`,
       `${Math.round(totalmem() / 2 ** 30)} GB RAM, shared with other work. Seconds = upload start → import completed.`,
       '',
-      '| run | seconds | upload | job | created | updated | unchanged | skipped |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...results.map((r) => `| ${r.label} | ${r.total.toFixed(1)} | ${r.upload.toFixed(1)} | ${r.job.toFixed(1)} | ${r.imp.created} | ${r.imp.updated} | ${r.imp.unchanged} | ${r.imp.skipped.total} |`),
+      '| run | seconds | upload | job | worker CPU s | load avg | created | updated | unchanged | skipped |',
+      '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+      ...results.map((r) => `| ${r.label} | ${r.total.toFixed(1)} | ${r.upload.toFixed(1)} | ${r.job.toFixed(1)} | ${r.cpu.worker.toFixed(1)} | ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} | ${r.imp.created} | ${r.imp.updated} | ${r.imp.unchanged} | ${r.imp.skipped.total} |`),
       '',
       `Peak RSS (VmHWM) over the runs: api ${rss.api} MB, worker ${rss.worker} MB (after boot, idle: api ${idle.api} MB, worker ${idle.worker} MB).`,
       '',

@@ -98,6 +98,7 @@ export class TopicsService {
   async setOptOut(subscriberId: string, topicId: string, optedOut: boolean, manager?: EntityManager): Promise<void> {
     const m = manager ?? this.topics.manager;
     await this.get(topicId);
+    if (!(await this.subscribers.findById(subscriberId, m))) throw new NotFoundException(`Subscriber ${subscriberId} not found`);
     if (optedOut) {
       await m.query(`INSERT INTO subscriber_topic_opt_outs (subscriber_id, topic_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [subscriberId, topicId]);
     } else {

@@ -81,6 +81,8 @@ export class ImportsService {
    * a wrong mapping or an unreadable header answers 400 and leaves nothing behind.
    */
   async upload(body: AsyncIterable<Buffer | string>, options: ImportOptions, filename: string | null, caller: Caller): Promise<SubscriberImport> {
+    // Uploads cut off by an api process that died mid-way never finish: drop them (and their pieces) after a day.
+    await this.imports.query(`DELETE FROM imports WHERE status = 'uploading' AND created_at < now() - interval '1 day'`);
     const imp = await this.imports.save(
       this.imports.create({
         status: 'uploading',
