@@ -159,7 +159,18 @@ describe('Segments (e2e)', () => {
 
     it('a value crafted as SQL matches nobody and harms nothing', async () => {
       for (const evil of ["x'; DROP TABLE subscribers; --", "' OR '1'='1", '%', "\\'); DELETE FROM segments; --"]) {
-        expect(await members({ or: [{ tag: evil }, { field: 'firstName', op: 'eq', value: evil }, { custom: evil, op: 'exists' }, { signed: evil }] })).toEqual([]);
+        expect(
+          await members({
+            or: [
+              { tag: [evil, 'nobody-has-this'] },
+              { field: 'firstName', op: 'in', value: [evil, '{"a":1}', 'x,y'] },
+              { custom: evil, op: 'exists' },
+              { custom: 'remark', op: 'in', value: [evil, '"quoted"', '{x}', 1.5e300] },
+              { custom: 'remark', op: 'prefix', value: evil },
+              { signed: evil },
+            ],
+          }),
+        ).toEqual([]);
       }
       const [{ n }] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM subscribers`);
       expect(n).toBe(7);
@@ -372,6 +383,9 @@ describe('Segments (e2e)', () => {
       ['a segment that does not exist', { segment: randomUUID() }, 'rules.segment'],
       ['too deep', JSON.parse(`${'{"not":'.repeat(11)}{"tag":"a"}${'}'.repeat(11)}`), `rules${'.not'.repeat(10)}`],
       ['NUL character', { tag: 'a\u0000' }, 'rules.tag'],
+      ['impossible date', { joined: { after: '2026-02-31' } }, 'rules.joined.after'],
+      ['year PostgreSQL cannot store', { signedAnySince: '0000-01-01' }, 'rules.signedAnySince'],
+      ['lone surrogate (cannot be jsonb)', { custom: 'k', op: 'in', value: ['ok', 'a\ud800'] }, 'rules.value[1]'],
     ])('preview: %s', async (_name, rules, path) => {
       const res = await bad('POST', '/api/v1/segments/preview', { rules });
       expect(res.status).toBe(400);
@@ -384,6 +398,8 @@ describe('Segments (e2e)', () => {
       ['rules an array', { name: 'x', rules: [{ tag: 'a' }] }, 'rules'],
       ['empty name', { name: '', rules: { tag: 'a' } }, 'name'],
       ['unknown body field', { name: 'x', rules: { tag: 'a' }, owner: 'me' }, 'owner'],
+      ['NUL in the name', { name: 'a\u0000b', rules: { tag: 'a' } }, 'name'],
+      ['NUL in the description', { name: 'x', description: '\u0000', rules: { tag: 'a' } }, 'description'],
     ])('create: %s', async (_name, body, path) => {
       const res = await bad('POST', '/api/v1/segments', body);
       expect(res.status).toBe(400);

@@ -1,5 +1,6 @@
 import {
   buildSegmentQuery,
+  parseRuleDate,
   petitionSlugReferences,
   InvalidSegmentRulesException,
   MAX_RULE_DEPTH,
@@ -248,6 +249,7 @@ describe('buildSegmentQuery: strict validation names the bad node (SEG-2)', () =
     ['bad item in tag list', { tag: ['a', { b: 1 }] }, 'rules.tag[1]', /tag/],
     ['long tag', { tag: 'x'.repeat(501) }, 'rules.tag', /at most 500/],
     ['NUL in a value', { tag: 'a\u0000b' }, 'rules.tag', /NUL/],
+    ['lone surrogate in a custom value', { custom: 'k', op: 'eq', value: 'a\ud800' }, 'rules.value', /Unicode/],
     ['bad state', { state: ['CO', 'Colorado'] }, 'rules.state[1]', /2-letter/],
     ['zipPrefix with letters', { zipPrefix: '80%' }, 'rules.zipPrefix', /digits/],
     ['zipPrefix too long', { zipPrefix: '802011' }, 'rules.zipPrefix', /digits/],
@@ -369,6 +371,31 @@ describe('segment references and cycles', () => {
   it('segmentReferences lists direct references, lower-cased, ignoring malformed nodes', () => {
     expect(segmentReferences({ and: [{ segment: A.toUpperCase() }, { not: { segment: B } }, { or: [{ segment: 'nope' }, { segment: A }] }, 5] })).toEqual([A, B]);
     expect(segmentReferences('garbage')).toEqual([]);
+  });
+});
+
+describe('parseRuleDate', () => {
+  it.each<[string, string | undefined]>([
+    ['2026-01-31', '2026-01-31T00:00:00.000Z'],
+    ['2026-01-31T12:30', '2026-01-31T12:30:00.000Z'],
+    ['2026-01-31 12:30:15', '2026-01-31T12:30:15.000Z'],
+    ['2026-01-31T12:30:15.123456Z', '2026-01-31T12:30:15.123Z'],
+    ['2026-01-31T12:30:15+02:00', '2026-01-31T10:30:15.000Z'],
+    ['2026-01-31T12:30:15-0500', '2026-01-31T17:30:15.000Z'],
+    ['2024-02-29', '2024-02-29T00:00:00.000Z'],
+    ['2026-02-29', undefined],
+    ['2026-02-31', undefined],
+    ['2026-13-01', undefined],
+    ['2026-00-10', undefined],
+    ['0000-01-01', undefined],
+    ['1899-12-31', undefined],
+    ['2026-01-01T24:00', undefined],
+    ['2026-01-01T10:60', undefined],
+    ['yesterday', undefined],
+    ['2026-1-1', undefined],
+    ['', undefined],
+  ])('%s → %s', (input, expected) => {
+    expect(parseRuleDate(input)).toBe(expected);
   });
 });
 

@@ -133,7 +133,23 @@ type RuleKind = (typeof RULE_KINDS)[number];
 const COMPANION_KEYS: Partial<Record<RuleKind, readonly string[]>> = { field: ['op', 'value'], custom: ['op', 'value'] };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * A strict ISO 8601 date or date-time as an ISO instant (UTC when no offset is given), or undefined: no 31 February
+ * (JavaScript would roll it into March) and years 1900–9999 only (PostgreSQL rejects year 0).
+ */
+export function parseRuleDate(value: string): string | undefined {
+  const m = ISO_DATE.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', sec = '00', frac = '', offset = 'Z'] = m;
+  const [year, month, day] = [Number(y), Number(mo), Number(d)];
+  if (year < 1900 || month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return undefined;
+  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${sec}${frac.slice(0, 4)}${offset.length === 5 ? `${offset.slice(0, 3)}:${offset.slice(3)}` : offset}`);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const NUMERIC_TEXT = '^-?[0-9]+(\\.[0-9]+)?$';
 const FALSE_SQL = 'FALSE';
 
@@ -252,6 +268,8 @@ class Compiler {
     if (value.length > MAX_TEXT) return void this.fail(path, `must be at most ${MAX_TEXT} characters`);
     // PostgreSQL text cannot hold NUL: reject it here rather than fail in the database.
     if (value.includes('\u0000')) return void this.fail(path, 'must not contain NUL characters');
+    // A lone surrogate cannot be stored as jsonb (PostgreSQL rejects the escaped form).
+    if (LONE_SURROGATE.test(value)) return void this.fail(path, 'must be well-formed Unicode');
     return value;
   }
 
@@ -273,9 +291,9 @@ class Compiler {
   }
 
   private date(value: unknown, path: string): string | undefined {
-    const ms = typeof value === 'string' && ISO_DATE.test(value) ? Date.parse(value) : NaN;
-    if (Number.isNaN(ms)) return void this.fail(path, 'must be an ISO 8601 date such as "2026-01-31" or "2026-01-31T12:00:00Z"');
-    return new Date(ms).toISOString();
+    const iso = typeof value === 'string' ? parseRuleDate(value) : undefined;
+    if (!iso) return void this.fail(path, 'must be an ISO 8601 date such as "2026-01-31" or "2026-01-31T12:00:00Z"');
+    return iso;
   }
 
   private stateCode(value: unknown, path: string): string | undefined {

@@ -1,5 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import { IsObject, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+
+/** PostgreSQL text cannot hold NUL: refuse it as a 400 rather than fail in the database. */
+const NO_NUL = /^[^\u0000]*$/;
+const NO_NUL_MESSAGE = '$property must not contain NUL characters';
 
 const RULES_DOC = {
   type: 'object',
@@ -19,12 +23,14 @@ export class CreateSegmentDto {
   @ApiProperty({ example: 'Colorado volunteers', maxLength: 200 })
   @IsString()
   @Length(1, 200)
+  @Matches(NO_NUL, { message: NO_NUL_MESSAGE })
   name: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
+  @Matches(NO_NUL, { message: NO_NUL_MESSAGE })
   description?: string | null;
 
   @ApiProperty(RULES_DOC)
@@ -38,12 +44,14 @@ export class UpdateSegmentDto {
   @ValidateIf((_, v) => v !== undefined)
   @IsString()
   @Length(1, 200)
+  @Matches(NO_NUL, { message: NO_NUL_MESSAGE })
   name?: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 })
   @ValidateIf((_, v) => v !== null && v !== undefined)
   @IsString()
   @MaxLength(2000)
+  @Matches(NO_NUL, { message: NO_NUL_MESSAGE })
   description?: string | null;
 
   @ApiPropertyOptional(RULES_DOC)
