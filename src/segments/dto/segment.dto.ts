@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 
 /** PostgreSQL text cannot hold NUL: refuse it as a 400 rather than fail in the database. */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 const NO_NUL = /^[^\u0000]*$/;
 const NO_NUL_MESSAGE = '$property must not contain NUL characters';
 
