@@ -399,6 +399,7 @@ describe('Segments (e2e)', () => {
       ['empty name', { name: '', rules: { tag: 'a' } }, 'name'],
       ['unknown body field', { name: 'x', rules: { tag: 'a' }, owner: 'me' }, 'owner'],
       ['NUL in the name', { name: 'a\u0000b', rules: { tag: 'a' } }, 'name'],
+      ['blank name', { name: '   ', rules: { tag: 'a' } }, 'name'],
       ['NUL in the description', { name: 'x', description: '\u0000', rules: { tag: 'a' } }, 'description'],
     ])('create: %s', async (_name, body, path) => {
       const res = await bad('POST', '/api/v1/segments', body);
@@ -408,7 +409,7 @@ describe('Segments (e2e)', () => {
 
     it('update: null name or rules, bad rules → 400 and the segment is unchanged', async () => {
       const seg = await t.request('POST', '/api/v1/segments', { body: { name: 'Patch target', rules: { tag: 'x' } } });
-      for (const body of [{ name: null }, { rules: null }, { name: '' }, { rules: { tag: ['a', 5] } }, { extra: true }]) {
+      for (const body of [{ name: null }, { rules: null }, { name: '' }, { name: ' ' }, { rules: { tag: ['a', 5] } }, { extra: true }]) {
         const res = await t.request('PATCH', `/api/v1/segments/${seg.body.id}`, { body });
         expect(res.status).toBe(400);
       }

@@ -25,6 +25,7 @@ export class CreateSegmentDto {
   @IsString()
   @Length(1, 200)
   @Matches(NO_NUL, { message: NO_NUL_MESSAGE })
+  @Matches(/\S/, { message: '$property must not be blank' })
   name: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 })
@@ -46,6 +47,7 @@ export class UpdateSegmentDto {
   @IsString()
   @Length(1, 200)
   @Matches(NO_NUL, { message: NO_NUL_MESSAGE })
+  @Matches(/\S/, { message: '$property must not be blank' })
   name?: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 })
