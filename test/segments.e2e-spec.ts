@@ -245,6 +245,26 @@ describe('Segments (e2e)', () => {
       expect((await t.request('GET', `/api/v1/segments/${b.id}/count`)).status).toBe(200);
     });
 
+    it('an edit that would break a segment using this one (chain too long) is refused with 409, nothing changed', async () => {
+      const make = async (name: string, rules: unknown) => (await t.request('POST', '/api/v1/segments', { body: { name, rules } })).body.id as string;
+      const a = await make('Chain A', { tag: 'volunteer' });
+      const b = await make('Chain B', { segment: a });
+      const c = await make('Chain C', { segment: b });
+      const d = await make('Chain D', { segment: c });
+      const e = await make('Chain E', { segment: d });
+      const f = await make('Chain F', { state: 'CO' });
+      expect((await t.request('GET', `/api/v1/segments/${e}/count`)).body.count).toBe(2);
+      const res = await t.request('PATCH', `/api/v1/segments/${a}`, { body: { rules: { and: [{ tag: 'volunteer' }, { segment: f }] } } });
+      expect(res.status).toBe(409);
+      expect(res.body.message).toContain('Chain E');
+      expect(res.body.details).toEqual([{ path: 'rules', message: expect.stringMatching(/Chain E.*nest too deeply/) }]);
+      expect((await t.request('GET', `/api/v1/segments/${a}`)).body.rules).toEqual({ tag: 'volunteer' });
+      // Without E in the way the same edit is fine.
+      expect((await t.request('DELETE', `/api/v1/segments/${e}`)).status).toBe(204);
+      expect((await t.request('PATCH', `/api/v1/segments/${a}`, { body: { rules: { and: [{ tag: 'volunteer' }, { segment: f }] } } })).status).toBe(200);
+      expect((await t.request('GET', `/api/v1/segments/${d}/count`)).body.count).toBe(1);
+    });
+
     it('renames and changes rules; counts follow at once (evaluated live, never copied)', async () => {
       const res = await t.request('PATCH', `/api/v1/segments/${volunteers.id}`, { body: { name: 'Volunteers (any case)', rules: { tag: ['volunteer', 'Volunteer'] } } });
       expect(res.status).toBe(200);

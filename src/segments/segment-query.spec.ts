@@ -368,6 +368,12 @@ describe('segment references and cycles', () => {
     expect(() => build({ segment: C }, 1, segments)).not.toThrow();
   });
 
+  it('depth counts afresh inside each referenced segment', () => {
+    const nest = (levels: number, leaf: unknown): unknown => (levels === 1 ? leaf : { not: nest(levels - 1, leaf) });
+    const segments = new Map<string, unknown>([[A, nest(MAX_RULE_DEPTH, { tag: 'x' })]]);
+    expect(() => build(nest(MAX_RULE_DEPTH, { segment: A }), 1, segments)).not.toThrow();
+  });
+
   it('segmentReferences lists direct references, lower-cased, ignoring malformed nodes', () => {
     expect(segmentReferences({ and: [{ segment: A.toUpperCase() }, { not: { segment: B } }, { or: [{ segment: 'nope' }, { segment: A }] }, 5] })).toEqual([A, B]);
     expect(segmentReferences('garbage')).toEqual([]);

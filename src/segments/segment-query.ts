@@ -249,7 +249,7 @@ class Compiler {
         return `EXISTS (SELECT 1 FROM subscriber_topic_opt_outs o WHERE o.subscriber_id = s.id AND o.topic_id = ${this.param(id, 'uuid')})`;
       }
       case 'segment':
-        return this.segment(value, at, depth);
+        return this.segment(value, at);
     }
   }
 
@@ -496,7 +496,7 @@ class Compiler {
     return parts.length === 1 ? parts[0] : `(${parts.join(' AND ')})`;
   }
 
-  private segment(value: unknown, path: string, depth: number): string {
+  private segment(value: unknown, path: string): string {
     const id = this.uuid(value, path, 'a segment id');
     if (id === undefined) return FALSE_SQL;
     if (this.stack.includes(id)) {
@@ -507,7 +507,8 @@ class Compiler {
       return this.fail(path, `segments nest too deeply (at most ${MAX_SEGMENT_NESTING} saved segments in a chain)`);
     }
     if (!this.segments.has(id)) return this.fail(path, `segment ${id} does not exist`);
-    // Inline the referenced segment's rules (evaluated live); errors inside it are reported at this node.
+    // Inline the referenced segment's rules (evaluated live); errors inside it are reported at this node. Depth
+    // counts afresh inside each saved tree: the chain limit and the expanded-size limit bound the whole.
     const nested = new Compiler(
       this.firstParamIndex + this.params.length,
       this.segments,
@@ -515,7 +516,7 @@ class Compiler {
       this.petitionIdsBySlug,
       this.expanded,
     );
-    const sql = nested.rule(this.segments.get(id), 'rules', depth + 1);
+    const sql = nested.rule(this.segments.get(id), 'rules', 1);
     if (nested.errors.length) {
       for (const e of nested.errors) this.fail(path, `in segment ${id}: ${e.path}: ${e.message}`);
       return FALSE_SQL;

@@ -3,7 +3,16 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { CreateSegmentDto, SegmentCountDto, UpdateSegmentDto } from './dto/segment.dto';
 import { Segment } from './segment.entity';
-import { buildSegmentQuery, countMembersSql, MAX_SEGMENT_NESTING, petitionSlugReferences, SegmentQuery, segmentReferences } from './segment-query';
+import {
+  buildSegmentQuery,
+  countMembersSql,
+  InvalidSegmentRulesException,
+  MAX_SEGMENT_NESTING,
+  petitionSlugReferences,
+  SegmentQuery,
+  SegmentRuleError,
+  segmentReferences,
+} from './segment-query';
 
 const SAMPLE_SIZE = 10;
 /** A count that runs longer than this is cancelled (a runaway tree must not hold a connection). */
@@ -55,6 +64,7 @@ export class SegmentsService {
       if (!segment) throw new NotFoundException(`Segment ${id} not found`);
       if (dto.rules !== undefined) {
         await this.compile(dto.rules, 1, id, m);
+        await this.assertReferrersStillCompile(m, id, dto.rules);
         segment.rules = dto.rules;
         segment.referencedSegmentIds = segmentReferences(dto.rules);
       }
@@ -131,10 +141,17 @@ export class SegmentsService {
    * Validates and compiles `rules`, loading every saved segment they reach through `{"segment": id}` (the
    * transitive closure); `selfId` marks the segment being saved, so a reference back to it is a cycle.
    */
-  async compile(rules: unknown, firstParamIndex: number, selfId?: string, m: EntityManager = this.dataSource.manager): Promise<SegmentQuery> {
-    const known = new Map<string, unknown>();
+  async compile(
+    rules: unknown,
+    firstParamIndex: number,
+    selfId?: string,
+    m: EntityManager = this.dataSource.manager,
+    /** Rules to use instead of the stored ones (a segment being edited). */
+    overrides: ReadonlyMap<string, unknown> = new Map(),
+  ): Promise<SegmentQuery> {
+    const known = new Map<string, unknown>(overrides);
     if (selfId) known.set(selfId.toLowerCase(), rules);
-    let frontier = segmentReferences(rules).filter((id) => !known.has(id));
+    let frontier = [...new Set([rules, ...known.values()].flatMap(segmentReferences))].filter((id) => !known.has(id));
     for (let level = 0; frontier.length && level <= MAX_SEGMENT_NESTING && known.size < MAX_LOADED_SEGMENTS; level++) {
       const rows: { id: string; rules: unknown }[] = await m.query(`SELECT id, rules FROM segments WHERE id = ANY ($1::uuid[])`, [frontier]);
       for (const r of rows) known.set(r.id, r.rules);
@@ -148,6 +165,38 @@ export class SegmentsService {
       for (const r of rows) petitionIdsBySlug.set(r.slug, r.id);
     }
     return buildSegmentQuery(rules, { firstParamIndex, segments: known, selfId, petitionIdsBySlug });
+  }
+
+  /**
+   * New rules for `id` must not break the segments that use it (directly or through others): a longer chain, a
+   * bigger expansion. 409 naming each one that would no longer compile.
+   */
+  private async assertReferrersStillCompile(m: EntityManager, id: string, rules: unknown): Promise<void> {
+    // segments_referenced_segment_ids_gin at each step.
+    const referrers: { id: string; name: string; rules: unknown }[] = await m.query(
+      `WITH RECURSIVE up(id) AS (
+         SELECT s.id FROM segments s WHERE s.referenced_segment_ids @> ARRAY[$1::uuid]
+         UNION
+         SELECT s.id FROM segments s JOIN up ON s.referenced_segment_ids @> ARRAY[up.id]
+       )
+       SELECT s.id, s.name, s.rules FROM segments s JOIN up USING (id) ORDER BY s.name LIMIT ${MAX_LOADED_SEGMENTS}`,
+      [id],
+    );
+    const broken: SegmentRuleError[] = [];
+    for (const r of referrers) {
+      try {
+        await this.compile(r.rules, 1, r.id, m, new Map([[id.toLowerCase(), rules]]));
+      } catch (e) {
+        if (!(e instanceof InvalidSegmentRulesException)) throw e;
+        for (const err of e.errors) broken.push({ path: 'rules', message: `segment ${r.id} (${r.name}) would break: ${err.path}: ${err.message}` });
+      }
+    }
+    if (broken.length) {
+      throw new ConflictException({
+        message: `These rules would break ${new Set(broken.map((b) => b.message.split(' would')[0])).size} segment(s) that use this one: ${broken.map((b) => b.message).join('; ')}`,
+        details: broken,
+      });
+    }
   }
 
   private async countWhere(filter: SegmentQuery): Promise<SegmentCountDto> {
