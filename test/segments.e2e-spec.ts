@@ -157,6 +157,21 @@ describe('Segments (e2e)', () => {
       expect(await members({ and: [{ tag: 'donor' }, { not: { signedAnySince: '2026-11-01' } }] })).toEqual([]);
     });
 
+    it('a segment larger than the sample: exact count, sample of 10 members', async () => {
+      const ids = [];
+      for (let i = 0; i < 12; i++) ids.push(await insertSegmentPerson(t, { tags: ['crowd'], createdAt: '2024-01-01T00:00:00Z' }));
+      await insertSegmentPerson(t, { tags: ['crowd'], status: 'unconfirmed', createdAt: '2024-01-01T00:00:00Z' });
+      try {
+        const res = await t.request('POST', '/api/v1/segments/preview', { body: { rules: { tag: 'crowd' } } });
+        expect(res.status).toBe(200);
+        expect(res.body.count).toBe(12);
+        expect(res.body.sample).toHaveLength(10);
+        for (const p of res.body.sample) expect(ids).toContain(p.id);
+      } finally {
+        await t.query(`DELETE FROM subscribers WHERE 'crowd' = ANY (tags)`);
+      }
+    });
+
     it('a value crafted as SQL matches nobody and harms nothing', async () => {
       for (const evil of ["x'; DROP TABLE subscribers; --", "' OR '1'='1", '%', "\\'); DELETE FROM segments; --"]) {
         expect(

@@ -201,19 +201,19 @@ export class SegmentsService {
 
   private async countWhere(filter: SegmentQuery): Promise<SegmentCountDto> {
     try {
-      return await this.dataSource.transaction('READ COMMITTED', async (m) => {
+      // One snapshot for the sample and the count, so they agree.
+      return await this.dataSource.transaction('REPEATABLE READ', async (m) => {
         await m.query(`SET LOCAL statement_timeout = ${COUNT_TIMEOUT_MS}`);
         // A big rule tree can cross jit_above_cost; compiling it costs more than an interactive count saves.
         await m.query(`SET LOCAL jit = off`);
+        // Sample first: when it comes back short it is the whole segment, and the count needs no second scan.
+        const sample = await m.query(
+          `SELECT s.id, s.email, s.first_name AS "firstName", s.last_name AS "lastName", s.state, s.zip
+             FROM subscribers s WHERE s.status = 'subscribed' AND (${filter.sql}) LIMIT ${SAMPLE_SIZE}`,
+          filter.params,
+        );
+        if (sample.length < SAMPLE_SIZE) return { count: sample.length, sample };
         const [{ count }] = await m.query(countMembersSql(filter), filter.params);
-        const where = `s.status = 'subscribed' AND (${filter.sql})`;
-        const sample = count
-          ? await m.query(
-              `SELECT s.id, s.email, s.first_name AS "firstName", s.last_name AS "lastName", s.state, s.zip
-                 FROM subscribers s WHERE ${where} LIMIT ${SAMPLE_SIZE}`,
-              filter.params,
-            )
-          : [];
         return { count, sample };
       });
     } catch (e) {
