@@ -3,6 +3,7 @@ import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { bootApp, TestApp } from './support/app';
 import { createBlast, deliveries, sendBlast, waitForStatus } from './support/blast-factories';
 import { bounceEmail, statusOf } from './support/bounce-factories';
+import { createPetition, sign } from './support/petition-factories';
 import { SmtpSink } from './support/smtp-sink';
 
 /** The confirmation link inside a captured message's text part. */
@@ -133,6 +134,26 @@ describe('Double opt-in (e2e, COMP-4)', () => {
     await t.query(`UPDATE subscribers SET status = 'unsubscribed' WHERE id = $1`, [s.id]);
     expect((await t.request('POST', path, { key: false })).status).toBe(404);
     expect(await statusOf(t, s.id)).toBe('unsubscribed');
+  });
+
+  it('through public petition signing: opt-in → unconfirmed + confirmation; GET leaves it; POST subscribes with the petition wording', async () => {
+    const p = await createPetition(t, { optInText: 'Yes, email me about election security.' });
+    const email = bounceEmail('signer');
+    expect((await sign(t, p.slug, { email, optIn: true })).status).toBe(201);
+    const [row] = await t.query('SELECT id, status FROM subscribers WHERE lower(email) = lower($1)', [email]);
+    expect(row.status).toBe('unconfirmed');
+    const confirmation = (await waitForMail(email, 2)).find((m) => /confirm your subscription/.test(m.parsed.subject ?? ''));
+    const path = linkIn(confirmation!.parsed.text);
+    expect((await t.request('GET', path, { key: false })).status).toBe(200);
+    expect(await statusOf(t, row.id)).toBe('unconfirmed');
+    expect((await t.request('POST', path, { key: false })).status).toBe(200);
+    const [after] = await t.query('SELECT status, consent_source, consent_text FROM subscribers WHERE id = $1', [row.id]);
+    expect(after).toMatchObject({ status: 'subscribed', consent_source: `double-opt-in:petition:${p.slug}` });
+    expect(after.consent_text).toContain('Yes, email me about election security.');
+    // A signer who does not opt in gets no confirmation and no subscription.
+    const quiet = bounceEmail('quiet');
+    expect((await sign(t, p.slug, { email: quiet })).status).toBe(201);
+    expect(await t.query('SELECT 1 FROM subscribers WHERE lower(email) = lower($1)', [quiet])).toEqual([]);
   });
 
   it('API signup: unconfirmed with a confirmation under double opt-in, subscribed at once without it; bad input → 400', async () => {
