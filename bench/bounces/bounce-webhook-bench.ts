@@ -6,6 +6,7 @@
  * Dedicated database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/cloture_bench_bounces), dropped,
  * created and migrated each run; the real api (ApiModule on Fastify: throttler, helmet, raw-body HMAC guard, validation).
  * Scenarios (autocannon, --connections concurrent, --seconds each):
+ *   baseline   GET /health: the cheapest route through the same stack, to read the others against
  *   hard       one signed event per request, a different subscriber each: HMAC check, lookup by address, row lock,
  *              event INSERT, status UPDATE — the per-event cost
  *   soft-batch 100 soft events per request (different subscribers): the per-event cost when a provider batches
@@ -68,12 +69,12 @@ interface Result {
   errors: number;
 }
 
-async function run(name: string, url: string, eventsPerRequest: number, body: () => string): Promise<Result> {
+async function run(name: string, url: string, eventsPerRequest: number, body?: () => string): Promise<Result> {
   const r = await autocannon({
-    url: `${url}/webhooks/bounces`,
+    url: body ? `${url}/webhooks/bounces` : `${url}/health`,
     connections: CONNECTIONS,
     duration: SECONDS,
-    requests: [
+    requests: !body ? [{ method: 'GET' }] : [
       {
         method: 'POST',
         setupRequest: (req: Record<string, unknown>) => {
@@ -134,6 +135,7 @@ export async function main(): Promise<void> {
   // Hard bounces walk up from the first subscriber, soft batches down from the last: never the same person twice.
   let nextHard = 1;
   let nextSoft = SUBSCRIBERS;
+  const baseline = await run('baseline GET /health', url, 0);
   const hard = await run('hard', url, 1, () =>
     JSON.stringify({ events: [{ type: 'hard', email: `bench${nextHard++}@example.org`, code: '550 5.1.1' }] }),
   );
@@ -152,7 +154,7 @@ export async function main(): Promise<void> {
   await db.end();
   const consistent = check.bounced === check.hard_events && check.people === check.hard_events + check.soft_events &&
     check.hard_events >= hard.ok && check.soft_events >= soft.ok * BATCH;
-  const table = [hard, soft]
+  const table = [baseline, hard, soft]
     .map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.eventsPerSecond} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.non2xx} | ${r.errors} |`)
     .join('\n');
   const md = `# Bounce webhook bench (COMP-3)
