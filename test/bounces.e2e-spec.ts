@@ -347,6 +347,30 @@ describe('Bounces (e2e, COMP-3)', () => {
     });
   });
 
+  describe('sender-policy guard', () => {
+    it('ten 5.7.x rejections above 2 % of the messages tried pause a sending blast; a few among many do not', async () => {
+      const bounces = t.get(BouncesService);
+      const reached = await insertManyListMembers(t, 20);
+      const refused = await insertManyListMembers(t, 10);
+      const blast = await insertSentBlast(t, reached);
+      for (const [i, id] of refused.entries()) {
+        await bounces.handleSmtpRejection({ subscriberId: id, blastId: blast.id, responseCode: 550, response: '5.7.26 Unauthenticated email is not accepted' });
+        const [row] = await t.query('SELECT status FROM blasts WHERE id = $1', [blast.id]);
+        expect(row.status).toBe(i < 9 ? 'sending' : 'paused');
+      }
+      const seen = await t.request('GET', `/api/v1/bounces/blasts/${blast.id}`);
+      expect(seen.body).toMatchObject({ status: 'paused', policyRejections: 10, pauseReason: expect.stringMatching(/sender policy.*nobody was suppressed/) });
+      expect(await t.query(`SELECT count(*)::int AS n FROM subscribers WHERE id = ANY($1::uuid[]) AND status = 'subscribed'`, [refused])).toEqual([{ n: 10 }]);
+
+      const many = await insertManyListMembers(t, 600);
+      const calm = await insertSentBlast(t, many);
+      for (const id of (await insertManyListMembers(t, 10))) {
+        await bounces.handleSmtpRejection({ subscriberId: id, blastId: calm.id, responseCode: 550, response: '5.7.1 DMARC policy' });
+      }
+      expect((await t.query('SELECT status FROM blasts WHERE id = $1', [calm.id]))[0].status).toBe('sending');
+    });
+  });
+
   describe('organizer views', () => {
     it('lists events newest first with cursor pages, filters by type; bad queries → 400; unknown blast → 404', async () => {
       const s = await insertListMember(t);

@@ -48,6 +48,11 @@ export const COMPLAINT_RATE_SQL = `
   SELECT (SELECT count(*) FROM blast_deliveries WHERE blast_id = $1 AND status IN ('sent', 'bounced', 'complained'))::int AS sent,
          (SELECT count(DISTINCT coalesce(subscriber_id::text, id::text)) FROM bounce_events WHERE blast_id = $1 AND type = 'complaint')::int AS complaints`;
 
+/** Sender-policy guard: policy rejections against messages tried (sent or rejected). */
+export const POLICY_RATE_SQL = `
+  SELECT (SELECT count(*) FROM blast_deliveries WHERE blast_id = $1 AND status IN ('sent', 'failed', 'bounced', 'complained'))::int AS tried,
+         (SELECT count(*) FROM bounce_events WHERE blast_id = $1 AND type = 'policy')::int AS rejections`;
+
 /**
  * Pauses a blast still sending, with the reason the organizer sees. Plain SQL rather than BlastsService.pause():
  * the Blasts module imports this one (the send loop reports SMTP rejections here), so the reverse import would be a

@@ -17,6 +17,7 @@ import {
   MARK_BOUNCED_SQL,
   MARK_COMPLAINED_SQL,
   PAUSE_BLAST_SQL,
+  POLICY_RATE_SQL,
 } from './bounce-queries';
 import { BounceType, classifySmtpReply } from './smtp-reply';
 
@@ -124,6 +125,7 @@ export class BouncesService {
   async record(report: BounceReport): Promise<BounceOutcome> {
     const outcome = await this.db.transaction(async (m) => this.recordIn(m, report));
     if (outcome.action === 'complained' && outcome.blastId) await this.guardComplaintRate(outcome.blastId);
+    if (outcome.action === 'alerted' && outcome.blastId) await this.guardPolicyRejections(outcome.blastId);
     if (outcome.action === 'alerted') {
       this.logger.warn(`sender policy rejection recorded (event ${outcome.eventId}, blast ${outcome.blastId ?? '-'}, code ${report.code ?? '-'})`);
     } else if (outcome.action !== 'duplicate') {
@@ -206,6 +208,22 @@ export class BouncesService {
       `above the ${pct(this.env.COMPLAINT_RATE_PAUSE_THRESHOLD)} limit (COMPLAINT_RATE_PAUSE_THRESHOLD). Review the audience and content before resuming.`;
     const paused = changedRows(await this.db.query(PAUSE_BLAST_SQL, [blastId, reason])) > 0;
     if (paused) this.logger.warn(`blast ${blastId} paused: ${complaints} complaints / ${sent} sent`);
+    return paused;
+  }
+
+  /**
+   * Sender-policy guard: when receiving servers keep refusing a sending blast for who sends it (5.7.x — SPF, DKIM,
+   * DMARC), the rest would be refused too and each refusal costs reputation: pause it and say what to fix.
+   */
+  async guardPolicyRejections(blastId: string): Promise<boolean> {
+    const [{ tried, rejections }] = await this.db.query(POLICY_RATE_SQL, [blastId]);
+    if (rejections < this.env.POLICY_REJECTION_PAUSE_MIN || rejections <= this.env.POLICY_REJECTION_PAUSE_RATE * Math.max(tried, rejections)) {
+      return false;
+    }
+    const reason = `Paused automatically: receiving servers refused ${rejections} of ${Math.max(tried, rejections)} message(s) for sender policy ` +
+      `(5.7.x: SPF, DKIM or DMARC of the sending domain). Fix the domain's authentication, then resume; nobody was suppressed.`;
+    const paused = changedRows(await this.db.query(PAUSE_BLAST_SQL, [blastId, reason])) > 0;
+    if (paused) this.logger.warn(`blast ${blastId} paused: ${rejections} sender-policy rejections`);
     return paused;
   }
 

@@ -170,6 +170,16 @@ export class Env {
   @Transform(toInt) @IsInt() @Min(1)
   COMPLAINT_PAUSE_MIN_COMPLAINTS = 1;
 
+  /**
+   * A sending blast also pauses when receiving servers reject it for sender policy (5.7.x: authentication, DMARC) at
+   * least this many times and for more than POLICY_REJECTION_PAUSE_RATE of the messages tried: the rest would fail too.
+   */
+  @Transform(toInt) @IsInt() @Min(1)
+  POLICY_REJECTION_PAUSE_MIN = 10;
+
+  @Transform(toNum) @IsNumber() @Min(0) @Max(1)
+  POLICY_REJECTION_PAUSE_RATE = 0.02;
+
   /** Amazon SNS topics whose SES notifications are accepted (comma-separated ARNs). Empty: any topic with a valid signature. */
   @Transform(toList) @IsString({ each: true })
   SES_SNS_TOPIC_ARNS: string[] = [];
