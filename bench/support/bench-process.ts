@@ -93,6 +93,19 @@ export interface Proc {
   exited: Promise<number | string>;
 }
 
+/** Every child started here: killed when this process exits, however it exits (no orphan keeps sending). */
+const children = new Set<ChildProcess>();
+const killChildren = () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+};
+process.once('exit', killChildren);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killChildren();
+    process.exit(130);
+  });
+}
+
 /** Starts `bench/out/dist/<script>` as its own process with exactly this environment. */
 export function startNode(name: string, script: string, scriptArgs: string[], env: Record<string, string>): Proc {
   const child = spawn(process.execPath, [join(DIST, script), ...scriptArgs], {
@@ -100,6 +113,8 @@ export function startNode(name: string, script: string, scriptArgs: string[], en
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   const output: string[] = [];
   const keep = (d: Buffer) => {
     output.push(d.toString());
@@ -134,6 +149,7 @@ export async function startApp(database: string, port: number, extra: Record<str
     120_000,
     200,
   ).catch((e) => {
+    p.child.kill('SIGKILL');
     throw new Error(`${(e as Error).message}\n${p.output.join('').slice(-3000)}`);
   });
   return p;
@@ -141,7 +157,7 @@ export async function startApp(database: string, port: number, extra: Record<str
 
 /** A worker process; resolves once it logged that it started. */
 export async function startWorker(name: string, database: string, extra: Record<string, string> = {}): Promise<Proc> {
-  const p = startNode(name, 'worker.js', [], benchEnv(database, 0, { LOG_LEVEL: 'info', ...extra }));
+  const p = startNode(name, 'worker.js', [], benchEnv(database, 0, { ...extra, LOG_LEVEL: 'info' }));
   await waitFor(
     `${name} to start`,
     () => {
@@ -149,7 +165,10 @@ export async function startWorker(name: string, database: string, extra: Record<
       return p.output.join('').includes('Cloture worker started');
     },
     120_000,
-  );
+  ).catch((e) => {
+    p.child.kill('SIGKILL');
+    throw e;
+  });
   return p;
 }
 

@@ -1,0 +1,153 @@
+/**
+ * Blast set-up and observation for the PERF-1/PERF-2 benches and the REL-1 drills: seeding subscribers set-based,
+ * the organization settings a blast needs, creating and sending a blast through the organizer API, and reading the
+ * ledger until every row is final.
+ */
+import type { Client } from 'pg';
+import { ADMIN_KEY, sleep } from './bench-process';
+
+export const ORG_SETTINGS = {
+  legalName: 'Stop the Stall PAC',
+  postalAddress: 'PO Box 1234\nDenver, CO 80201',
+  sendingDomain: 'mail.stopthestall.example',
+  defaultFromName: 'Stop the Stall',
+  defaultFromEmail: 'action@mail.stopthestall.example',
+  defaultReplyTo: 'team@stopthestall.example',
+  disclaimerKind: 'not_authorized',
+  nonDeductibleNotice: true,
+  orgCapPerDay: null,
+};
+
+/** A US Senate campaign's action email (merge fields with fallbacks, a call to action, a donation ask). */
+export const ACTION_EMAIL = {
+  name: 'Bench: stop the stall',
+  subject: '{{default firstName "Friend"}}, the Senate is stalling again',
+  preheader: 'Two minutes: tell them to schedule the vote',
+  htmlBody: `<!doctype html>
+<html><body>
+<p>{{default firstName "Friend"}},</p>
+<p>For the third week running, the Senate's leadership has refused to schedule a vote on the Election Security Act.
+The bill has the votes to pass. What it does not have is a place on the calendar.</p>
+<p>{{#if state}}Your senators from {{state}} can change that.{{else}}Your two senators can change that.{{/if}}
+A leader who hears from enough constituents schedules the vote; one who hears nothing keeps stalling.</p>
+<p><a href="https://act.example.org/sign/election-security">Sign the petition to Senate leadership</a></p>
+<p>Then call the Capitol switchboard at (202) 224-3121 and ask for your senators' offices.</p>
+<p><a href="https://act.example.org/donate">Chip in $5 to keep this campaign on the air</a> (contributions are limited to $3,500 per person per election).</p>
+<p>Thank you for standing up,<br>The Stop the Stall team</p>
+</body></html>`,
+};
+
+export function organizerApi(port: number) {
+  return async (method: string, path: string, body?: unknown): Promise<any> => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 500)}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+}
+
+/** `n` subscribed people `<prefix>-<i>@example.org` (a third without a first name, a mix of states), set-based. */
+export async function seedSubscribers(db: Client, n: number, prefix: string): Promise<void> {
+  const step = 250_000;
+  for (let from = 1; from <= n; from += step) {
+    const to = Math.min(n, from + step - 1);
+    await db.query(
+      `INSERT INTO subscribers (email, first_name, last_name, zip, state, status, frequency, source)
+       SELECT $1 || '-' || i || '@example.org',
+              CASE WHEN i % 3 = 0 THEN NULL ELSE 'Person' || i END, 'Supporter',
+              (ARRAY['80202','57104','10001','60601','94105'])[1 + i % 5], (ARRAY['CO','SD','NY','IL','CA'])[1 + i % 5],
+              'subscribed', 'all', 'bench'
+         FROM generate_series($2::int, $3::int) i`,
+      [prefix, from, to],
+    );
+  }
+  await db.query('ANALYZE subscribers');
+}
+
+export async function createBlast(api: ReturnType<typeof organizerApi>, extra: Record<string, unknown> = {}): Promise<string> {
+  const blast = await api('POST', '/api/v1/blasts', { ...ACTION_EMAIL, ...extra });
+  return blast.id as string;
+}
+
+export interface LedgerCounts {
+  total: number;
+  pending: number;
+  sending: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  other: number;
+  possibleDuplicates: number;
+  status: string;
+}
+
+export async function ledger(db: Client, blastId: string): Promise<LedgerCounts> {
+  const [row] = (
+    await db.query(
+      `SELECT count(*)::int AS total,
+              count(*) FILTER (WHERE d.status = 'pending')::int AS pending,
+              count(*) FILTER (WHERE d.status = 'sending')::int AS sending,
+              count(*) FILTER (WHERE d.status = 'sent')::int AS sent,
+              count(*) FILTER (WHERE d.status = 'failed')::int AS failed,
+              count(*) FILTER (WHERE d.status = 'skipped')::int AS skipped,
+              count(*) FILTER (WHERE d.status NOT IN ('pending', 'sending', 'sent', 'failed', 'skipped'))::int AS other,
+              count(*) FILTER (WHERE d.possible_duplicate)::int AS "possibleDuplicates",
+              (SELECT status FROM blasts WHERE id = $1) AS status
+         FROM blast_deliveries d WHERE d.blast_id = $1`,
+      [blastId],
+    )
+  ).rows;
+  return row as LedgerCounts;
+}
+
+/**
+ * Polls until the blast is `sent` and no ledger row is pending or sending; returns when that was first seen.
+ * `onTick` runs after each poll (progress, RSS samples). Polls a cheap status read often and the ledger rarely.
+ */
+export async function waitUntilSent(
+  db: Client,
+  blastId: string,
+  opts: { timeoutMs: number; everyMs?: number; onTick?: (status: string) => void | Promise<void> },
+): Promise<number> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    const { rows } = await db.query(`SELECT status FROM blasts WHERE id = $1`, [blastId]).catch(() => ({ rows: [] as { status: string }[] }));
+    const status = rows[0]?.status ?? 'unknown';
+    await opts.onTick?.(status);
+    if (status === 'sent') {
+      const l = await ledger(db, blastId);
+      if (l.pending === 0 && l.sending === 0) return Date.now();
+    }
+    if (['cancelled', 'paused'].includes(status)) throw new Error(`blast ${blastId} is ${status}`);
+    if (Date.now() > deadline) throw new Error(`blast ${blastId} not sent within ${opts.timeoutMs} ms (status ${status})`);
+    await sleep(opts.everyMs ?? 100);
+  }
+}
+
+/** Lost = subscribed recipients of the frozen audience who never reached the sink; extra = copies beyond the first. */
+export async function reconcileWithSink(
+  db: Client,
+  blastId: string,
+  received: Map<string, number>,
+): Promise<{ audience: number; lost: number; duplicated: number; extra: number; unexpected: number }> {
+  const { rows } = await db.query(
+    `SELECT lower(s.email) AS email FROM blast_deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+      WHERE d.blast_id = $1 AND d.status = 'sent'`,
+    [blastId],
+  );
+  const expected = new Set(rows.map((r) => r.email as string));
+  let lost = 0;
+  for (const e of expected) if (!received.has(e)) lost++;
+  let duplicated = 0;
+  let extra = 0;
+  let unexpected = 0;
+  for (const [e, c] of received) {
+    if (!expected.has(e)) unexpected++;
+    if (c > 1) (duplicated++, (extra += c - 1));
+  }
+  return { audience: expected.size, lost, duplicated, extra, unexpected };
+}
