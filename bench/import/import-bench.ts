@@ -166,7 +166,7 @@ export async function main(): Promise<void> {
   await waitReady(); // the api migrates the fresh database before it listens
   // The worker logs each import's phases (parse+copy, dedupe, suppression, merge) at info level.
   const workerProc = start('src/worker.ts', 'info');
-  await new Promise((r) => setTimeout(r, 5000)); // let the worker boot and subscribe to its queues
+  await new Promise((r) => setTimeout(r, 10_000)); // let the worker boot, compile and subscribe to its queues
   const idle = { api: rssMb(apiProc.pid!, 'VmRSS'), worker: rssMb(workerProc.pid!, 'VmRSS') };
   console.log(`RSS after boot: api ${idle.api} MB, worker ${idle.worker} MB`);
   const results = [];

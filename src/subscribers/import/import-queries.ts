@@ -56,3 +56,22 @@ WITH m AS (
   RETURNING (xmax = 0) AS created
 )
 SELECT count(*) FILTER (WHERE created)::int AS created, count(*) FILTER (WHERE NOT created)::int AS updated FROM m`;
+
+/**
+ * Takes the rows that would change nothing out of `import_rows` before the merge: a re-import of an unchanged
+ * list then neither locks nor rewrites a million subscribers (ON CONFLICT … WHERE still locks each row it skips).
+ * Same "changes nothing" rule as the merge's WHERE. Joins on lower(email) (hash join, or subscribers_email_lower_key).
+ */
+export const DROP_UNCHANGED_IMPORT_ROWS_SQL = `
+WITH d AS (
+  DELETE FROM import_rows r USING subscribers s
+  WHERE lower(s.email) = lower(r.email)
+    AND (r.first_name IS NULL OR r.first_name = s.first_name)
+    AND (r.last_name IS NULL OR r.last_name = s.last_name)
+    AND (r.zip IS NULL OR r.zip = s.zip)
+    AND (r.state IS NULL OR r.state = s.state)
+    AND COALESCE(string_to_array(r.tags, chr(31)), '{}') <@ s.tags
+    AND (r.custom_fields IS NULL OR s.custom_fields @> r.custom_fields)
+  RETURNING 1
+)
+SELECT count(*)::int AS n FROM d`;
