@@ -2,7 +2,7 @@
  * Every hot SQL statement of blasts, in one place (STYLE: reviewable SQL). All are set-based: freezing a
  * million-person audience is one INSERT … SELECT; the send loop claims, flushes and releases rows in small sets.
  */
-import { capCountsSql, capSkipSql } from '../preferences/frequency-caps';
+import { capCountsSql, capSkipSql, freezeCapJoinsSql } from '../preferences/frequency-caps';
 
 /** Serializes audience freezes, so caps see the rows of a blast frozen a moment earlier (PREF-4). */
 export const FREEZE_LOCK_KEY = 0x0b1a_5701;
@@ -24,8 +24,8 @@ const topicOptOutSql = (topicParam: string) =>
  * else by id). ON CONFLICT DO NOTHING: freezing twice adds nothing.
  * $1 blast id, $2 priority, $3 org cap per day (null), $4 topic id (null), $5 suppression key, $6 random limit (null),
  * $7 random seed.
- * Subscribers: a sequential or segment-index scan; caps: one grouped scan of the last 30 days' counted deliveries
- * (blast_deliveries_caps_idx), hash-joined.
+ * Subscribers: a sequential or segment-index scan; topic opt-outs hash-joined; caps per freezeCapJoinsSql (a grouped
+ * scan of the last day only under an org cap, index lookups for weekly/monthly people only).
  */
 export function freezeSql(segmentSql: string, anySuppressions: boolean): string {
   return `
@@ -34,12 +34,14 @@ export function freezeSql(segmentSql: string, anySuppressions: boolean): string 
              CASE
                WHEN s.status <> 'subscribed' THEN 'not_subscribed'
                WHEN ${anySuppressions ? suppressedSql('$5') : 'FALSE AND $5::bytea IS NULL'} THEN 'suppressed'
-               WHEN ${topicOptOutSql('$4')} THEN 'topic_opt_out'
-               ELSE ${capSkipSql('$2', '$3')}
+               WHEN o.subscriber_id IS NOT NULL THEN 'topic_opt_out'
+               ELSE ${capSkipSql('$2', '$3', { day: 'rd.day', week: 'rw.week', month: 'rw.month' })}
              END AS skip_reason,
-             CASE WHEN $6::int IS NULL THEN s.id::text ELSE md5(s.id::text || $7::text) END AS ord
+             -- random order only under a random limit; otherwise by id (uuid order, no text collation)
+             CASE WHEN $6::int IS NOT NULL THEN md5(s.id::text || $7::text) END AS ord
         FROM subscribers s
-        LEFT JOIN ${capCountsSql('$1::uuid')} rc ON rc.subscriber_id = s.id
+        LEFT JOIN subscriber_topic_opt_outs o ON o.subscriber_id = s.id AND o.topic_id = $4::uuid
+        ${freezeCapJoinsSql('$1::uuid', '$3')}
        WHERE (${segmentSql})
     ), ranked AS (
       SELECT subscriber_id, skip_reason,
@@ -60,12 +62,13 @@ export function freezeSql(segmentSql: string, anySuppressions: boolean): string 
  * Claim up to $4 due pending rows of one batch (seq in [$2, $3)) for worker $5, re-checking each person just before
  * the send (MSG-6, UNSUB-4): current status, suppression, topic opt-out, frequency and org caps. Failing rows become
  * `skipped` with the reason; the others `sending`. SKIP LOCKED: two jobs on one batch split it, never share a row.
- * $6 priority, $7 org cap, $8 topic id, $9 suppression key. Uses blast_deliveries_pending_idx (blast_id, seq).
+ * $6 priority, $7 org cap, $8 topic id, $9 suppression key. Uses blast_deliveries_pending_idx (blast_id, seq), and
+ * blast_deliveries_caps_idx per claimed person (a LATERAL lookup: never a scan of everyone's recent deliveries).
  */
 export function claimSql(anySuppressions: boolean): string {
   return `
     WITH picked AS (
-      SELECT d.subscriber_id, d.possible_duplicate
+      SELECT d.ctid AS row_ctid, d.subscriber_id, d.possible_duplicate
         FROM blast_deliveries d
        WHERE d.blast_id = $1 AND d.status = 'pending' AND d.seq >= $2 AND d.seq < $3
          AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now())
@@ -73,7 +76,7 @@ export function claimSql(anySuppressions: boolean): string {
        LIMIT $4
        FOR UPDATE SKIP LOCKED
     ), checked AS (
-      SELECT p.subscriber_id, p.possible_duplicate, s.email, s.first_name, s.last_name, s.zip, s.state, s.custom_fields,
+      SELECT p.row_ctid, p.subscriber_id, p.possible_duplicate, s.email, s.first_name, s.last_name, s.zip, s.state, s.custom_fields,
              CASE
                WHEN s.id IS NULL OR s.status <> 'subscribed' THEN 'not_subscribed'
                WHEN ${anySuppressions ? suppressedSql('$9') : 'FALSE AND $9::bytea IS NULL'} THEN 'suppressed'
@@ -82,8 +85,7 @@ export function claimSql(anySuppressions: boolean): string {
              END AS skip_reason
         FROM picked p
         LEFT JOIN subscribers s ON s.id = p.subscriber_id
-        LEFT JOIN ${capCountsSql('$1::uuid', 'c.subscriber_id IN (SELECT subscriber_id FROM picked)', ['sending', 'sent'])} rc
-               ON rc.subscriber_id = p.subscriber_id
+        LEFT JOIN LATERAL ${capCountsSql('$1::uuid', 'c.subscriber_id = p.subscriber_id', ['sending', 'sent'])} rc ON true
     )
     UPDATE blast_deliveries d
        SET status = CASE WHEN c.skip_reason IS NULL THEN 'sending' ELSE 'skipped' END,
@@ -93,7 +95,8 @@ export function claimSql(anySuppressions: boolean): string {
            attempts = d.attempts + CASE WHEN c.skip_reason IS NULL THEN 1 ELSE 0 END,
            updated_at = now()
       FROM checked c
-     WHERE d.blast_id = $1 AND d.subscriber_id = c.subscriber_id
+     -- by ctid (the rows locked above): a TID scan, whatever the planner believes about this blast's size
+     WHERE d.ctid = c.row_ctid AND d.blast_id = $1
     RETURNING d.subscriber_id AS "subscriberId", d.status, d.attempts, d.possible_duplicate AS "possibleDuplicate",
               c.email, c.first_name AS "firstName", c.last_name AS "lastName", c.zip, c.state, c.custom_fields AS "customFields"`;
 }
@@ -174,7 +177,7 @@ export const HEARTBEAT_SQL = `
 /** Forget workers silent for a day (their rows were recovered long ago). */
 export const PRUNE_WORKERS_SQL = `DELETE FROM blast_workers WHERE heartbeat_at < now() - interval '1 day'`;
 
-/** MSG-9: delivery figures of one blast (blast_deliveries_status_idx). */
+/** MSG-9: delivery figures of one blast (one pass over its rows by the primary key). */
 export const DELIVERY_COUNTS_SQL = `
   SELECT count(*)::int AS total,
          count(*) FILTER (WHERE status <> 'skipped')::int AS audience,

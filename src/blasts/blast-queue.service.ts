@@ -89,6 +89,9 @@ export class BlastQueueService {
       return { frozen: true, total: counts.total as number, pending: counts.pending as number, batches };
     });
     if (!result) return { frozen: false, total: 0, pending: 0, batches: 0 };
+    // A million new rows make the table's statistics stale until autovacuum; the send loop's statements are planned
+    // on them (a flush must look rows up by key, not scan the blast), so refresh them now.
+    if (result.total > 10_000) await this.db.query(`ANALYZE blast_deliveries`);
     this.logger.log(`blast ${blastId} frozen: ${result.total} rows, ${result.pending} to send in ${result.batches} batches`);
     await this.enqueueBatches(blastId, Array.from({ length: result.batches }, (_, i) => i));
     await this.completeIfDone(blastId);

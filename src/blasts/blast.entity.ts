@@ -75,6 +75,10 @@ export class Blast {
   @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
   cancelledAt: Date | null;
 
+  /** Why the blast paused itself (the Bounces module's complaint-rate guard), null when paused by hand. */
+  @Column({ name: 'pause_reason', type: 'text', nullable: true })
+  pauseReason: string | null;
+
   @Column({ name: 'batch_size', type: 'integer', nullable: true })
   batchSize: number | null;
 

@@ -200,13 +200,13 @@ export class BlastsService {
 
   /** Pause stops new messages within a second; messages already handed to SMTP complete. */
   async pause(id: string): Promise<Blast> {
-    await this.transition(id, ['sending'], `status = 'paused'`);
+    await this.transition(id, ['sending'], `status = 'paused', pause_reason = NULL`);
     this.logger.log(`blast ${id} paused`);
     return this.get(id);
   }
 
   async resume(id: string): Promise<Blast> {
-    await this.transition(id, ['paused'], `status = 'sending', progress_at = now()`);
+    await this.transition(id, ['paused'], `status = 'sending', pause_reason = NULL, progress_at = now()`);
     const blast = await this.get(id);
     if (blast.frozenAt) await this.queue.enqueuePendingBatches(id, Date.now());
     else await this.queue.enqueueFreeze(id);
@@ -264,7 +264,7 @@ export class BlastsService {
     };
   }
 
-  /** MSG-10: who got it, who did not and why; keyset pages by subscriber id (blast_deliveries_status_idx / pkey). */
+  /** MSG-10: who got it, who did not and why; keyset pages by subscriber id (primary key, status filtered). */
   async ledger(id: string, q: LedgerQueryDto): Promise<DeliveryPageDto> {
     await this.get(id);
     const limit = q.limit ?? 100;
@@ -302,6 +302,7 @@ export class BlastsService {
       priority: b.priority,
       randomLimit: b.randomLimit,
       status: b.status,
+      pauseReason: b.pauseReason ?? null,
       scheduledAt: b.scheduledAt,
       startedAt: b.startedAt,
       frozenAt: b.frozenAt,

@@ -72,11 +72,40 @@ export function capCountsSql(
  * (from `capCountsSql`, LEFT JOINed: NULL means none), the blast's priority `$priorityParam` and the org cap
  * `$orgCapParam` (NULL: no cap). Mirrors `capSkipReason`.
  */
-export function capSkipSql(priorityParam: string, orgCapParam: string): string {
+export function capSkipSql(
+  priorityParam: string,
+  orgCapParam: string,
+  cols: { day: string; week: string; month: string } = { day: 'rc.day', week: 'rc.week', month: 'rc.month' },
+): string {
   return `CASE
     WHEN s.frequency = 'important_only' AND ${priorityParam}::text <> 'important' THEN 'frequency_cap'
-    WHEN s.frequency = 'weekly' AND coalesce(rc.week, 0) >= 1 THEN 'frequency_cap'
-    WHEN s.frequency = 'monthly' AND coalesce(rc.month, 0) >= 1 THEN 'frequency_cap'
-    WHEN ${orgCapParam}::int IS NOT NULL AND coalesce(rc.day, 0) >= ${orgCapParam}::int THEN 'org_cap'
+    WHEN s.frequency = 'weekly' AND coalesce(${cols.week}, 0) >= 1 THEN 'frequency_cap'
+    WHEN s.frequency = 'monthly' AND coalesce(${cols.month}, 0) >= 1 THEN 'frequency_cap'
+    WHEN ${orgCapParam}::int IS NOT NULL AND coalesce(${cols.day}, 0) >= ${orgCapParam}::int THEN 'org_cap'
   END`;
+}
+
+/**
+ * The freeze's cap lookups over subscriber `s`, built for a million candidates: the org cap's 24-hour counts as one
+ * grouped scan of the last day's deliveries (only when an org cap is set), and the 7/30-day counts as an index
+ * lookup per `weekly`/`monthly` subscriber only (a gated LATERAL: everyone else costs nothing).
+ * Columns: rd.day, rw.week, rw.month (pass them to `capSkipSql`).
+ */
+export function freezeCapJoinsSql(blastParam: string, orgCapParam: string): string {
+  const statuses = CAP_COUNTED_STATUSES.map((st) => `'${st}'`).join(', ');
+  return `
+    LEFT JOIN (
+      SELECT c.subscriber_id, count(*)::int AS day
+        FROM blast_deliveries c
+       WHERE ${orgCapParam}::int IS NOT NULL AND c.status IN (${statuses})
+         AND c.created_at > now() - interval '${ORG_CAP_WINDOW_HOURS} hours' AND c.blast_id <> ${blastParam}
+       GROUP BY c.subscriber_id
+    ) rd ON rd.subscriber_id = s.id
+    LEFT JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE c.created_at > now() - interval '${FREQUENCY_WINDOW_DAYS.weekly} days')::int AS week,
+             count(*)::int AS month
+        FROM blast_deliveries c
+       WHERE s.frequency IN ('weekly', 'monthly') AND c.subscriber_id = s.id AND c.status IN (${statuses})
+         AND c.created_at > now() - interval '${FREQUENCY_WINDOW_DAYS.monthly} days' AND c.blast_id <> ${blastParam}
+    ) rw ON true`;
 }

@@ -148,6 +148,7 @@ export class BlastDto {
   @ApiProperty({ enum: BLAST_PRIORITIES }) priority: BlastPriority;
   @ApiProperty({ nullable: true, type: Number }) randomLimit: number | null;
   @ApiProperty({ enum: BLAST_STATUSES }) status: BlastStatus;
+  @ApiProperty({ nullable: true, type: String, description: 'Why it paused itself (complaint-rate guard); null when paused by hand' }) pauseReason: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) scheduledAt: Date | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) startedAt: Date | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) frozenAt: Date | null;
