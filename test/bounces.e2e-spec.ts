@@ -337,6 +337,14 @@ describe('Bounces (e2e, COMP-3)', () => {
       expect(paused.pause_reason).toMatch(/1 spam complaint\(s\) for 20 message\(s\) sent \(5 %\).*0\.3 %/);
       const seen = await t.request('GET', `/api/v1/bounces/blasts/${hot.id}`);
       expect(seen.body).toMatchObject({ status: 'paused', pauseReason: paused.pause_reason, sent: 20, complaints: 1, complaintRate: 0.05 });
+      expect(seen.body.automaticPauses).toEqual([{ kind: 'complaint_rate', reason: paused.pause_reason, at: expect.any(String) }]);
+
+      // The organizer read the reason and resumed: the same cause does not pause it again.
+      expect((await t.request('POST', `/api/v1/blasts/${hot.id}/resume`)).status).toBeLessThan(300);
+      await postBounceEvents(t, [{ type: 'complaint', messageId: hot.messageIdOf(small[1]) }]);
+      const resumed = await t.request('GET', `/api/v1/bounces/blasts/${hot.id}`);
+      expect(resumed.body).toMatchObject({ status: 'sending', pauseReason: null, complaints: 2 });
+      expect(resumed.body.automaticPauses).toHaveLength(1);
 
       const big = await insertManyListMembers(t, 400);
       const calm = await insertSentBlast(t, big);

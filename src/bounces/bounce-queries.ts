@@ -54,14 +54,24 @@ export const POLICY_RATE_SQL = `
          (SELECT count(*) FROM bounce_events WHERE blast_id = $1 AND type = 'policy')::int AS rejections`;
 
 /**
- * Pauses a blast still sending, with the reason the organizer sees. Plain SQL rather than BlastsService.pause():
- * the Blasts module imports this one (the send loop reports SMTP rejections here), so the reverse import would be a
- * cycle; the sender notices the status change before its next message, as for a manual pause.
+ * Pauses a blast still sending, once per guard kind (blast_auto_pauses), with the reason the organizer sees. Plain SQL
+ * rather than BlastsService.pause(): the Blasts module imports this one (the send loop reports SMTP rejections here),
+ * so the reverse import would be a cycle; the sender notices the status change before its next message, as for a
+ * manual pause. A blast the organizer resumed after an automatic pause is not paused again for the same cause.
  */
-export const PAUSE_BLAST_SQL = `
-  UPDATE blasts SET status = 'paused', pause_reason = $2, updated_at = now()
-  WHERE id = $1 AND status = 'sending'
-  RETURNING id`;
+export const AUTO_PAUSE_BLAST_SQL = `
+  WITH target AS (
+    SELECT id FROM blasts WHERE id = $1 AND status = 'sending' FOR UPDATE
+  ), recorded AS (
+    INSERT INTO blast_auto_pauses (blast_id, kind, reason)
+    SELECT id, $2, $3 FROM target
+    ON CONFLICT (blast_id, kind) DO NOTHING
+    RETURNING blast_id
+  )
+  UPDATE blasts SET status = 'paused', pause_reason = $3, updated_at = now()
+  WHERE id IN (SELECT blast_id FROM recorded)`;
+
+export const AUTO_PAUSES_SQL = `SELECT kind, reason, created_at FROM blast_auto_pauses WHERE blast_id = $1 ORDER BY created_at`;
 
 /** Per-blast counts for stats and the complaint-rate guard (bounce_events_blast_idx). */
 export const BLAST_COUNTS_SQL = `

@@ -16,7 +16,8 @@ import {
   LOCK_SUBSCRIBER_SQL,
   MARK_BOUNCED_SQL,
   MARK_COMPLAINED_SQL,
-  PAUSE_BLAST_SQL,
+  AUTO_PAUSE_BLAST_SQL,
+  AUTO_PAUSES_SQL,
   POLICY_RATE_SQL,
 } from './bounce-queries';
 import { BounceType, classifySmtpReply } from './smtp-reply';
@@ -206,7 +207,7 @@ export class BouncesService {
     const pct = (n: number) => `${(Math.round(n * 10000) / 100).toString()} %`;
     const reason = `Paused automatically: ${complaints} spam complaint(s) for ${sent} message(s) sent (${pct(complaints / Math.max(sent, 1))}), ` +
       `above the ${pct(this.env.COMPLAINT_RATE_PAUSE_THRESHOLD)} limit (COMPLAINT_RATE_PAUSE_THRESHOLD). Review the audience and content before resuming.`;
-    const paused = changedRows(await this.db.query(PAUSE_BLAST_SQL, [blastId, reason])) > 0;
+    const paused = changedRows(await this.db.query(AUTO_PAUSE_BLAST_SQL, [blastId, 'complaint_rate', reason])) > 0;
     if (paused) this.logger.warn(`blast ${blastId} paused: ${complaints} complaints / ${sent} sent`);
     return paused;
   }
@@ -222,7 +223,7 @@ export class BouncesService {
     }
     const reason = `Paused automatically: receiving servers refused ${rejections} of ${Math.max(tried, rejections)} message(s) for sender policy ` +
       `(5.7.x: SPF, DKIM or DMARC of the sending domain). Fix the domain's authentication, then resume; nobody was suppressed.`;
-    const paused = changedRows(await this.db.query(PAUSE_BLAST_SQL, [blastId, reason])) > 0;
+    const paused = changedRows(await this.db.query(AUTO_PAUSE_BLAST_SQL, [blastId, 'sender_policy', reason])) > 0;
     if (paused) this.logger.warn(`blast ${blastId} paused: ${rejections} sender-policy rejections`);
     return paused;
   }
@@ -264,11 +265,17 @@ export class BouncesService {
   async deliverability(blastId: string): Promise<BlastDeliverabilityDto> {
     const [blast] = await this.db.query(BLAST_STATUS_SQL, [blastId]);
     if (!blast) throw new NotFoundException(`Blast ${blastId} not found`);
-    const [[rate], counts] = await Promise.all([this.db.query(COMPLAINT_RATE_SQL, [blastId]), this.countsForBlast(blastId)]);
+    const [[rate], counts, pauses] = await Promise.all([
+      this.db.query(COMPLAINT_RATE_SQL, [blastId]),
+      this.countsForBlast(blastId),
+      this.db.query(AUTO_PAUSES_SQL, [blastId]),
+    ]);
     return {
       blastId,
       status: blast.status,
-      pauseReason: blast.pause_reason,
+      // The reason is current only while paused (resume belongs to the Blasts module and leaves the column).
+      pauseReason: blast.status === 'paused' ? blast.pause_reason : null,
+      automaticPauses: pauses.map((p: { kind: string; reason: string; created_at: Date }) => ({ kind: p.kind, reason: p.reason, at: p.created_at })),
       sent: rate.sent,
       hardBounces: counts.hard,
       softBounces: counts.soft,

@@ -44,10 +44,18 @@ export class BounceEventPageDto {
   @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' }) nextCursor: string | null;
 }
 
+export class AutomaticPauseDto {
+  @ApiProperty({ enum: ['complaint_rate', 'sender_policy'] }) kind: string;
+  @ApiProperty() reason: string;
+  @ApiProperty() at: Date;
+}
+
 export class BlastDeliverabilityDto {
   @ApiProperty({ format: 'uuid' }) blastId: string;
   @ApiProperty({ example: 'sending' }) status: string;
-  @ApiProperty({ type: String, nullable: true, description: 'Why the blast was paused automatically (complaint-rate guard)' }) pauseReason: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'While paused automatically: why (complaint rate, sender-policy rejections)' }) pauseReason: string | null;
+  @ApiProperty({ type: [AutomaticPauseDto], description: 'Automatic pauses so far (at most one per kind: a resumed blast is not paused again for the same cause)' })
+  automaticPauses: AutomaticPauseDto[];
   @ApiProperty({ description: 'Messages accepted by the receiving server' }) sent: number;
   @ApiProperty({ description: 'Recipients who hard-bounced' }) hardBounces: number;
   @ApiProperty({ description: 'Recipients with a soft bounce' }) softBounces: number;
