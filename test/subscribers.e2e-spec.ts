@@ -111,6 +111,10 @@ describe('Subscribers API', () => {
       expect(bad.status).toBe(400);
       expect(bad.body.details.map((d: { path: string }) => d.path)).toEqual(expect.arrayContaining(['colour', 'status', 'limit']));
       expect((await t.request('GET', '/api/v1/subscribers?cursor=garbage')).status).toBe(400);
+      const forged = Buffer.from('2026-13-45T99:00:00.000000Z|00000000-0000-4000-8000-00000000000g').toString('base64url');
+      expect((await t.request('GET', `/api/v1/subscribers?cursor=${forged}`)).status).toBe(400);
+      const badDate = Buffer.from('2026-02-31T23:00:00.000000Z|00000000-0000-4000-8000-000000000000').toString('base64url');
+      expect((await t.request('GET', `/api/v1/subscribers?cursor=${badDate}`)).status).toBe(400);
     });
 
     it('pages with a cursor and stays stable while rows are inserted', async () => {

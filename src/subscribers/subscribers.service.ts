@@ -383,7 +383,9 @@ function encodeCursor(at: string, id: string): string {
 
 function decodeCursor(cursor: string): { at: string; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!at || !id || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(at) || !/^[0-9a-f-]{36}$/i.test(id)) {
+  const wellFormed = !!at && !!id && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(at) && !Number.isNaN(Date.parse(at)) &&
+    new Date(at).toISOString().slice(0, 19) === at.slice(0, 19); // no rolled-over dates such as Feb 31
+  if (!wellFormed || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
     throw new BadRequestException({ message: 'cursor: not a cursor returned by this endpoint', details: [{ path: 'cursor', message: 'invalid cursor' }] });
   }
   return { at, id };
