@@ -7,8 +7,6 @@ import { ApiKeyAuth, CurrentCaller } from '../../core/http/auth.decorators';
 import { ImportDto } from './dto/import.dto';
 import { importView, ImportsService } from './imports.service';
 
-const uuid = new ParseUUIDPipe();
-
 @ApiTags('imports')
 @ApiKeyAuth()
 @Controller('api/v1/imports')
@@ -64,7 +62,7 @@ export class ImportsController {
   @Get(':id')
   @ApiOperation({ summary: 'Progress and outcome of an import: rows read, created, updated, skipped by reason, errors by line' })
   @ApiOkResponse({ type: ImportDto })
-  async get(@Param('id', uuid) id: string) {
+  async get(@Param('id', new ParseUUIDPipe()) id: string) {
     return importView(await this.imports.getOrThrow(id));
   }
 }
