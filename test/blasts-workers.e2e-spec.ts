@@ -20,6 +20,14 @@ describe('Blasts with worker processes (e2e)', () => {
     await Promise.all(sinks.splice(0).map((s) => s.stop()));
   });
 
+  /** A sink whose connections may be cut by a killed worker: a reset socket is expected here, not a test failure. */
+  const startSink = async (options: ConstructorParameters<typeof SmtpSink>[0] = {}) => {
+    const sink = await new SmtpSink(options).start();
+    (sink as unknown as { server: { on(event: string, listener: () => void): void } }).server.on('error', () => undefined);
+    sinks.push(sink);
+    return sink;
+  };
+
   const countsByRecipient = (sink: SmtpSink) => {
     const counts = new Map<string, number>();
     for (const m of sink.messages) for (const to of m.to) counts.set(to, (counts.get(to) ?? 0) + 1);
@@ -27,8 +35,7 @@ describe('Blasts with worker processes (e2e)', () => {
   };
 
   it('a worker killed with SIGKILL mid-blast and replaced completes the blast: nobody lost, duplicates only as counted', async () => {
-    const sink = await new SmtpSink({ dataDelayMs: 150 }).start();
-    sinks.push(sink);
+    const sink = await startSink({ dataDelayMs: 150 });
     const workerEnv = { SEND_RATE_PER_SECOND: '25', SEND_BATCH_SIZE: '40', BLAST_RECONCILE_INTERVAL_MS: '300', BLAST_WORKER_STALE_MS: '2000' };
     const t = await bootApp({ worker: false, env: { SMTP_URL: sink.url, ...workerEnv } });
     apps.push(t);
@@ -64,8 +71,7 @@ describe('Blasts with worker processes (e2e)', () => {
   it('two worker processes together never exceed the global rate (MSG-8)', async () => {
     const RATE = 12;
     const N = 48;
-    const sink = await new SmtpSink().start();
-    sinks.push(sink);
+    const sink = await startSink();
     const env = { SEND_RATE_PER_SECOND: String(RATE), SEND_BATCH_SIZE: '4', BLAST_RECONCILE_INTERVAL_MS: '500' };
     const t = await bootApp({ worker: false, env: { SMTP_URL: sink.url, ...env } });
     apps.push(t);
@@ -114,8 +120,7 @@ describe('Blasts with worker processes (e2e)', () => {
   });
 
   it('SIGTERM: the worker hands back its batch and exits; a new worker sends the rest, each recipient once (OPS-4)', async () => {
-    const sink = await new SmtpSink().start();
-    sinks.push(sink);
+    const sink = await startSink();
     const t = await bootApp({ worker: false, env: { SMTP_URL: sink.url, SEND_RATE_PER_SECOND: '10', BLAST_RECONCILE_INTERVAL_MS: '300', BLAST_WORKER_STALE_MS: '2000' } });
     apps.push(t);
     await configureOrganization(t);
