@@ -135,4 +135,23 @@ describe('Blasts: controlling a send (e2e)', () => {
     await waitForStatus(t, blast.id, 'sent', 60_000);
     expectOncePerRecipient(emails);
   });
+
+  it('PostgreSQL cutting every connection mid-send (as a restart does) loses no recipient (REL-1)', async () => {
+    const ids = await insertManySubscribers(t, 30, 'pgcut');
+    const emails = (await t.query(`SELECT email FROM subscribers WHERE id = ANY ($1::uuid[])`, [ids])).map((r: { email: string }) => r.email);
+    const blast = await createBlast(t);
+    await sendBlast(t, blast.id);
+    await sink.waitFor(5);
+    for (let i = 0; i < 3; i++) {
+      await t.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+      await sleep(700);
+    }
+    await waitForStatus(t, blast.id, 'sent', 60_000);
+    const counts = new Map<string, number>();
+    for (const m of sink.messages) counts.set(m.to[0], (counts.get(m.to[0]) ?? 0) + 1);
+    for (const e of emails) expect({ e, got: (counts.get(e) ?? 0) >= 1 }).toEqual({ e, got: true });
+    const stats = (await t.request('GET', `/api/v1/blasts/${blast.id}/stats`)).body;
+    expect(stats).toMatchObject({ sent: 30, pending: 0, sending: 0 });
+    expect(sink.messages.length - 30).toBeLessThanOrEqual(stats.possibleDuplicates);
+  });
 });

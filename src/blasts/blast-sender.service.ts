@@ -122,15 +122,17 @@ export class BlastSenderService implements OnModuleDestroy {
         const unsent = await this.sendChunk(renderer, toSend, results, wanted);
         sent += toSend.length - unsent.length;
         if (unsent.length) {
-          await results.flush();
+          await results.flushPersistently();
           await this.db.query(RELEASE_SQL, [blastId, this.workerId, unsent.map((r) => r.subscriberId)]);
           break;
         }
       }
-      await results.flush();
     } finally {
+      // Whatever ended the loop (even a failed claim while PostgreSQL restarts), the outcomes of messages already
+      // sent are written before the job ends — lost, they would be re-sent as possible duplicates.
       clearInterval(poll);
       clearInterval(flushTimer);
+      await results.flushPersistently();
     }
     await this.queue.completeIfDone(blastId);
     const stoppedBy = this.stopping ? 'shutdown' : blastStatus !== 'sending' ? blastStatus : undefined;
@@ -157,7 +159,7 @@ export class BlastSenderService implements OnModuleDestroy {
           return;
         }
         results.add(await this.sendOne(renderer, row));
-        if (results.size >= FLUSH_EVERY_MESSAGES) await results.flush();
+        if (results.size >= FLUSH_EVERY_MESSAGES) await results.flush().catch((e) => this.logger.warn(`flush failed, kept for the next: ${(e as Error).message}`));
       }
     };
     const lanes = Math.max(1, Math.min(this.env.SMTP_POOL_SIZE, rows.length));
@@ -240,6 +242,18 @@ class ResultBuffer {
 
   add(o: Outcome): void {
     this.items.push(o);
+  }
+
+  /** Flush, retrying for about half a minute (a PostgreSQL restart) before giving up. */
+  async flushPersistently(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.flush();
+      } catch (e) {
+        if (attempt >= 6) throw e;
+        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+      }
+    }
   }
 
   flush(): Promise<void> {
