@@ -161,6 +161,14 @@ describe('Blasts (e2e)', () => {
       }
       await configureOrganization(t, { orgCapPerDay: null, disclaimerPaidBy: null, disclaimerCandidate: null });
     });
+
+    it('documents settings and blasts in the OpenAPI document (API-2)', async () => {
+      const doc = (await t.request('GET', '/docs-json', { key: false })).body;
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining(['/api/v1/settings', '/api/v1/blasts', '/api/v1/blasts/{id}/send', '/api/v1/blasts/{id}/stats', '/api/v1/blasts/{id}/deliveries']),
+      );
+      expect(doc.components.schemas.BlastStatsDto.properties).toHaveProperty('possibleDuplicates');
+    });
   });
 
   describe('composing (MSG-1, MSG-2, MSG-4, MSG-5)', () => {
