@@ -141,9 +141,10 @@ export const RECOVER_STALE_SQL = `
            possible_duplicate = true, claimed_by = NULL, updated_at = now()
       FROM blasts b
      WHERE b.id = d.blast_id AND d.status = 'sending'
-       AND (NOT EXISTS (
+       AND ((d.claimed_at < now() - $1::int * interval '1 millisecond'  -- never a row claimed a moment ago
+             AND NOT EXISTS (
               SELECT 1 FROM blast_workers w
-               WHERE w.id = d.claimed_by AND w.heartbeat_at > now() - $1::int * interval '1 millisecond')
+               WHERE w.id = d.claimed_by AND w.heartbeat_at > now() - $1::int * interval '1 millisecond'))
             -- a live worker that lost its results (its job failed mid-flush) never comes back for them
             OR d.claimed_at < now() - interval '15 minutes')
     RETURNING d.blast_id

@@ -21,6 +21,7 @@ const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isAr
 export class BlastReconciler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(BlastReconciler.name);
   private timer?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
   private running = false;
   private ticks = 0;
 
@@ -33,18 +34,28 @@ export class BlastReconciler implements OnApplicationBootstrap, OnModuleDestroy 
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.tick(), this.env.BLAST_RECONCILE_INTERVAL_MS);
-    void this.tick();
+    // A heartbeat of its own: a slow reconcile round (re-queuing a huge blast) must not make this worker look dead.
+    this.heartbeat = setInterval(() => void this.beat(), this.env.BLAST_RECONCILE_INTERVAL_MS);
+    void this.beat().then(() => this.tick());
   }
 
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await this.db.query(HEARTBEAT_SQL, [this.sender.workerId]);
+    } catch (e) {
+      this.logger.warn(`heartbeat failed: ${(e as Error).message}`);
+    }
   }
 
   async tick(): Promise<void> {
     if (this.running || this.sender.isStopping) return;
     this.running = true;
     try {
-      await this.db.query(HEARTBEAT_SQL, [this.sender.workerId]);
       if (this.ticks++ % 1000 === 0) await this.db.query(PRUNE_WORKERS_SQL);
       const [{ recovered }] = await this.db.query(RECOVER_STALE_SQL, [this.env.BLAST_WORKER_STALE_MS]);
       if (recovered) this.logger.warn(`recovered ${recovered} in-flight message(s) of dead workers; they will be re-sent (possible duplicates)`);
