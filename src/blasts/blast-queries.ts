@@ -4,6 +4,9 @@
  */
 import { capCountsSql, capSkipSql, freezeCapJoinsSql } from '../preferences/frequency-caps';
 
+/** Rows of `DataSource.query`: TypeORM answers UPDATE/DELETE … RETURNING with [rows, count], SELECT with rows. */
+export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as T[]));
+
 /** Serializes audience freezes, so caps see the rows of a blast frozen a moment earlier (PREF-4). */
 export const FREEZE_LOCK_KEY = 0x0b1a_5701;
 

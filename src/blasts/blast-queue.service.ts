@@ -8,7 +8,7 @@ import { FreezeBlastJob, JOBS, QUEUES, SendBlastBatchJob } from '../core/queue/q
 import { SegmentsService } from '../segments/segments.service';
 import { SettingsService } from '../settings/settings.service';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { COMPLETE_BLAST_SQL, FREEZE_LOCK_KEY, freezeSql, PENDING_BATCHES_SQL } from './blast-queries';
+import { COMPLETE_BLAST_SQL, FREEZE_LOCK_KEY, freezeSql, PENDING_BATCHES_SQL, rowsOf } from './blast-queries';
 
 /** Bull keeps nothing we need after a job ends; failed jobs are removed too, so their id can be queued again. */
 const JOB_OPTIONS: JobOptions = {
@@ -121,9 +121,7 @@ export class BlastQueueService {
 
   /** Marks the blast `sent` when every row is final; true when it did. */
   async completeIfDone(blastId: string): Promise<boolean> {
-    const done = await this.db.query(COMPLETE_BLAST_SQL, [blastId]);
-    // node-postgres returns [rows, count] for UPDATE … RETURNING through TypeORM.
-    const rows = Array.isArray(done[0]) ? done[0] : done;
+    const rows = rowsOf(await this.db.query(COMPLETE_BLAST_SQL, [blastId]));
     if (rows.length) this.logger.log(`blast ${blastId} sent`);
     return rows.length > 0;
   }

@@ -2,11 +2,10 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Env } from '../core/config/env';
-import { HEARTBEAT_SQL, PRUNE_WORKERS_SQL, RECOVER_STALE_SQL } from './blast-queries';
+import { HEARTBEAT_SQL, PRUNE_WORKERS_SQL, RECOVER_STALE_SQL, rowsOf } from './blast-queries';
 import { BlastQueueService } from './blast-queue.service';
 import { BlastSenderService } from './blast-sender.service';
 
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as T[]));
 
 /**
  * Keeps blasts moving whatever happens to Redis or a worker (MSG-7, REL-1). A plain interval in every worker — not

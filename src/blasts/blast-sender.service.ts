@@ -10,7 +10,7 @@ import { PreferenceLinksService } from '../preferences/preference-links.service'
 import { SettingsService } from '../settings/settings.service';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { BlastRenderer, Recipient } from './blast-message';
-import { claimSql, FLUSH_RESULTS_SQL, RELEASE_SQL } from './blast-queries';
+import { claimSql, FLUSH_RESULTS_SQL, RELEASE_SQL, rowsOf } from './blast-queries';
 import { BlastQueueService } from './blast-queue.service';
 import { Blast } from './blast.entity';
 import { SendRateLimiterService } from './send-rate-limiter.service';
@@ -47,7 +47,6 @@ interface Outcome {
   sentAt: Date | null;
 }
 
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as T[]));
 
 /**
  * The send loop (MSG-6..8). A batch job claims its pending rows a chunk at a time (re-checking each person), sends

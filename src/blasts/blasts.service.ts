@@ -8,7 +8,7 @@ import { PreferenceLinksService } from '../preferences/preference-links.service'
 import { SegmentsService } from '../segments/segments.service';
 import { SettingsService } from '../settings/settings.service';
 import { BlastRenderer, Recipient } from './blast-message';
-import { DELIVERY_COUNTS_SQL } from './blast-queries';
+import { DELIVERY_COUNTS_SQL, rowsOf } from './blast-queries';
 import { BlastQueueService } from './blast-queue.service';
 import {
   compileHtml,
@@ -35,7 +35,6 @@ import {
 
 const SAMPLE_SUBSCRIBER_ID = '00000000-0000-4000-8000-000000000000';
 const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as T[]));
 const pgCode = (e: unknown) => (e as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (e as { code?: string }).code;
 
 /** Blasts as organizers see them (MSG-1..5, MSG-9, MSG-10): compose, validate, preview, schedule, control, report. */

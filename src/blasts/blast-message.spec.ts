@@ -1,0 +1,72 @@
+import { loadEnv } from '../core/config/env';
+import type { Settings } from '../settings/settings.entity';
+import { BlastRenderer, DKIM_HEADER_FIELDS } from './blast-message';
+import type { Blast } from './blast.entity';
+
+const settings = {
+  legalName: 'Stop the Stall PAC',
+  postalAddress: 'PO Box 1234\nDenver, CO 80201',
+  sendingDomain: 'mail.example.org',
+  defaultFromName: 'Stop the Stall',
+  defaultFromEmail: 'action@mail.example.org',
+  defaultReplyTo: null,
+  disclaimerKind: 'committee',
+  disclaimerPaidBy: null,
+  disclaimerCandidate: null,
+  nonDeductibleNotice: true,
+  nonDeductibleText: null,
+  extraNotices: [],
+} as unknown as Settings;
+
+const blast = {
+  id: '11111111-1111-4111-8111-111111111111',
+  subject: '{{default firstName "Friend"}}, one call',
+  preheader: 'Before Friday',
+  htmlBody: '<html><body><p>{{default firstName "Friend"}},</p><p>Call now.</p></body></html>',
+  textBody: null,
+  fromName: null,
+  fromEmail: null,
+  replyTo: null,
+} as unknown as Blast;
+
+const links = {
+  preferencesUrl: 'https://act.example.org/preferences/P',
+  unsubscribeUrl: 'https://act.example.org/unsubscribe/U',
+  listUnsubscribe: '<https://act.example.org/unsubscribe/U>',
+  listUnsubscribePost: 'List-Unsubscribe=One-Click' as const,
+};
+const recipient = { subscriberId: '22222222-2222-4222-8222-222222222222', email: 'a@example.org', firstName: null, lastName: null, zip: null, state: null, customFields: {} };
+
+describe('BlastRenderer (MSG-3, COMP-1, COMP-2)', () => {
+  it('puts the footer in both parts, the preheader first, and one-click headers on one recipient', () => {
+    const r = new BlastRenderer(blast, settings, loadEnv({}));
+    const m = r.message(recipient, links, r.messageId(recipient.subscriberId));
+    expect(m.subject).toBe('Friend, one call');
+    expect(m.to).toBe('a@example.org');
+    expect(m.messageId).toBe(`<${blast.id}.${recipient.subscriberId}@mail.example.org>`);
+    expect(m.from).toEqual({ name: 'Stop the Stall', address: 'action@mail.example.org' });
+    for (const part of [String(m.text), String(m.html)]) {
+      expect(part).toContain('This message was sent to: a@example.org');
+      expect(part).toContain('Paid for by Stop the Stall PAC.');
+      expect(part).toContain('Contributions or gifts to Stop the Stall PAC are not tax deductible.');
+      expect(part).toContain('Denver, CO 80201');
+      expect(part).toContain('https://act.example.org/preferences/P');
+      expect(part).toContain('https://act.example.org/unsubscribe/U');
+    }
+    expect(String(m.html)).toMatch(/<body>\n<div class="preheader"[^>]*>Before Friday<\/div>/);
+    expect(String(m.html)).toMatch(/Unsubscribe<\/a><\/p>\n<\/td><\/tr><\/table>\n<\/body>/);
+    const headers = m.headers as Record<string, { value: string }>;
+    expect(headers['List-Unsubscribe'].value).toBe('<https://act.example.org/unsubscribe/U>');
+    expect(headers['List-Unsubscribe-Post'].value).toBe('List-Unsubscribe=One-Click');
+    expect(headers['List-Id'].value).toBe('"Stop the Stall PAC" <blasts.mail.example.org>');
+    expect(m.dkim).toBeUndefined();
+  });
+
+  it('signs with DKIM when configured, List-Unsubscribe-Post among the signed headers', () => {
+    const env = loadEnv({ DKIM_DOMAIN: 'mail.example.org', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----' });
+    const m = new BlastRenderer(blast, settings, env).message(recipient, links, '<x@y>');
+    expect(m.dkim).toMatchObject({ domainName: 'mail.example.org', keySelector: 's1', headerFieldNames: DKIM_HEADER_FIELDS });
+    expect((m.dkim as { privateKey: string }).privateKey).toContain('-----BEGIN PRIVATE KEY-----\nabc\n');
+    expect(DKIM_HEADER_FIELDS.toLowerCase().split(':')).toEqual(expect.arrayContaining(['list-unsubscribe-post', 'list-unsubscribe', 'list-id', 'from', 'to', 'subject', 'date', 'message-id']));
+  });
+});
