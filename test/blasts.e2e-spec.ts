@@ -352,4 +352,12 @@ describe('Blasts (e2e)', () => {
     expect(sink.messages.map((m) => m.to[0])).toEqual(['volunteer.vic@example.org']);
     expect((await t.request('DELETE', `/api/v1/segments/${seg.body.id}`)).status).toBe(409);
   });
+
+  it('links to our petition pages carry the blast, so signatures count as its actions (MSG-9)', async () => {
+    const blast = await createBlast(t, { htmlBody: `<p>{{default firstName "Friend"}},</p><p><a href="${t.env.PUBLIC_BASE_URL}/p/stop-the-stall">Sign now</a></p>` });
+    const p = await t.request('POST', `/api/v1/blasts/${blast.id}/preview`, { body: {} });
+    expect(p.body.html).toContain(`href="${t.env.PUBLIC_BASE_URL}/p/stop-the-stall?blast=${blast.id}"`);
+    expect(p.body.text).toContain(`${t.env.PUBLIC_BASE_URL}/p/stop-the-stall?blast=${blast.id}`);
+    expect((await t.request('GET', `/api/v1/blasts/${blast.id}/stats`)).body).toMatchObject({ actions: 0, unsubscribed: 0 });
+  });
 });

@@ -1,6 +1,6 @@
 import { loadEnv } from '../core/config/env';
 import type { Settings } from '../settings/settings.entity';
-import { BlastRenderer, DKIM_HEADER_FIELDS } from './blast-message';
+import { BlastRenderer, DKIM_HEADER_FIELDS, tagPetitionLinks } from './blast-message';
 import type { Blast } from './blast.entity';
 
 const settings = {
@@ -68,5 +68,15 @@ describe('BlastRenderer (MSG-3, COMP-1, COMP-2)', () => {
     expect(m.dkim).toMatchObject({ domainName: 'mail.example.org', keySelector: 's1', headerFieldNames: DKIM_HEADER_FIELDS });
     expect((m.dkim as { privateKey: string }).privateKey).toContain('-----BEGIN PRIVATE KEY-----\nabc\n');
     expect(DKIM_HEADER_FIELDS.toLowerCase().split(':')).toEqual(expect.arrayContaining(['list-unsubscribe-post', 'list-unsubscribe', 'list-id', 'from', 'to', 'subject', 'date', 'message-id']));
+  });
+
+  it('tags links to our petition pages with the blast (MSG-9 actions), once', () => {
+    const id = blast.id;
+    expect(tagPetitionLinks('<a href="http://localhost:3000/p/stop-the-stall">Sign</a>', 'http://localhost:3000/', id, true)).toBe(
+      `<a href="http://localhost:3000/p/stop-the-stall?blast=${id}">Sign</a>`,
+    );
+    expect(tagPetitionLinks('<a href="http://localhost:3000/p/x?ref=ab">', 'http://localhost:3000', id, true)).toBe(`<a href="http://localhost:3000/p/x?ref=ab&amp;blast=${id}">`);
+    expect(tagPetitionLinks('Sign: http://localhost:3000/p/x?blast=other', 'http://localhost:3000', id, false)).toBe('Sign: http://localhost:3000/p/x?blast=other');
+    expect(tagPetitionLinks('<a href="https://elsewhere.example/p/x">', 'http://localhost:3000', id, true)).toBe('<a href="https://elsewhere.example/p/x">');
   });
 });

@@ -31,6 +31,19 @@ export const DKIM_HEADER_FIELDS =
 
 const esc = Handlebars.escapeExpression;
 
+/**
+ * MSG-9 actions: links to our own petition pages (`<PUBLIC_BASE_URL>/p/<slug>`) carry `blast=<id>`, so a signature
+ * made from this email is attributed to it. Done once on the template source, not per recipient.
+ */
+export function tagPetitionLinks(source: string, publicBaseUrl: string, blastId: string, html: boolean): string {
+  const base = publicBaseUrl.replace(/\/+$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const amp = html ? '&amp;' : '&';
+  return source.replace(new RegExp(`(${base}/p/[A-Za-z0-9_-]+)(\\?[^"'\\s<>#]*)?`, 'g'), (all, url: string, query?: string) => {
+    if (query && /[?&;]blast=/.test(query)) return all;
+    return query && query.length > 1 ? `${url}${query}${amp}blast=${blastId}` : `${url}?blast=${blastId}`;
+  });
+}
+
 export function mergeContext(r: Recipient): MergeContext {
   return {
     firstName: r.firstName ?? '',
@@ -77,8 +90,9 @@ export class BlastRenderer {
   ) {
     this.subject = compileText(blast.subject);
     this.preheader = blast.preheader ? compileText(blast.preheader) : null;
-    this.html = compileHtml(blast.htmlBody);
-    this.text = compileText(blast.textBody ?? textTemplateFromHtml(blast.htmlBody));
+    const htmlBody = tagPetitionLinks(blast.htmlBody, env.PUBLIC_BASE_URL, blast.id, true);
+    this.html = compileHtml(htmlBody);
+    this.text = compileText(blast.textBody ? tagPetitionLinks(blast.textBody, env.PUBLIC_BASE_URL, blast.id, false) : textTemplateFromHtml(htmlBody));
     const fallback = parseAddress(env.MAIL_FROM);
     const address = blast.fromEmail ?? settings.defaultFromEmail ?? fallback.address;
     const name = blast.fromName ?? settings.defaultFromName ?? settings.legalName ?? fallback.name;

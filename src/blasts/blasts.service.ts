@@ -236,7 +236,9 @@ export class BlastsService {
       `SELECT
          (SELECT count(DISTINCT subscriber_id)::int FROM unsubscribe_events WHERE blast_id = $1 AND kind = 'unsubscribe') AS unsubscribed,
          (SELECT count(DISTINCT subscriber_id)::int FROM bounce_events WHERE blast_id = $1 AND type IN ('hard', 'soft')) AS bounced,
-         (SELECT count(DISTINCT subscriber_id)::int FROM bounce_events WHERE blast_id = $1 AND type = 'complaint') AS complained`,
+         (SELECT count(DISTINCT subscriber_id)::int FROM bounce_events WHERE blast_id = $1 AND type = 'complaint') AS complained,
+         -- petition_signatures_blast_idx
+         (SELECT count(*)::int FROM petition_signatures WHERE blast_id = $1) AS actions`,
       [id],
     );
     return {
@@ -259,6 +261,7 @@ export class BlastsService {
       bounced: events.bounced,
       complained: events.complained,
       unsubscribed: events.unsubscribed,
+      actions: events.actions,
       possibleDuplicates: blast.possibleDuplicates,
     };
   }

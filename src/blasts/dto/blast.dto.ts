@@ -206,6 +206,7 @@ export class BlastStatsDto {
   @ApiProperty() bounced: number;
   @ApiProperty() complained: number;
   @ApiProperty() unsubscribed: number;
+  @ApiProperty({ description: 'Petition signatures made from this blast\'s links (our petition links carry blast=<id>)' }) actions: number;
   @ApiProperty({ description: 'Messages re-sent after a worker died mid-send; each may have arrived twice (MSG-7)' }) possibleDuplicates: number;
 }
 
