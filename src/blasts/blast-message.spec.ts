@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { loadEnv } from '../core/config/env';
 import type { Settings } from '../settings/settings.entity';
 import { BlastRenderer, DKIM_HEADER_FIELDS, tagPetitionLinks } from './blast-message';
@@ -63,11 +64,20 @@ describe('BlastRenderer (MSG-3, COMP-1, COMP-2)', () => {
   });
 
   it('signs with DKIM when configured, List-Unsubscribe-Post among the signed headers', () => {
-    const env = loadEnv({ DKIM_DOMAIN: 'mail.example.org', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----' });
+    const pem = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    // One-line form, as it would sit in an environment variable.
+    const env = loadEnv({ DKIM_DOMAIN: 'mail.example.org', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: pem.replace(/\n/g, '\\n') });
     const m = new BlastRenderer(blast, settings, env).message(recipient, links, '<x@y>');
     expect(m.dkim).toMatchObject({ domainName: 'mail.example.org', keySelector: 's1', headerFieldNames: DKIM_HEADER_FIELDS });
-    expect((m.dkim as { privateKey: string }).privateKey).toContain('-----BEGIN PRIVATE KEY-----\nabc\n');
+    expect((m.dkim as { privateKey: string }).privateKey).toBe(pem);
     expect(DKIM_HEADER_FIELDS.toLowerCase().split(':')).toEqual(expect.arrayContaining(['list-unsubscribe-post', 'list-unsubscribe', 'list-id', 'from', 'to', 'subject', 'date', 'message-id']));
+  });
+
+  it('refuses half a DKIM configuration or an unreadable key at boot', () => {
+    expect(() => loadEnv({ DKIM_DOMAIN: 'mail.example.org' })).toThrow(/must be set together/);
+    expect(() => loadEnv({ DKIM_DOMAIN: 'mail.example.org', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----' })).toThrow(
+      /not a readable PEM/,
+    );
   });
 
   it('tags links to our petition pages with the blast (MSG-9 actions), once', () => {

@@ -1,4 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { createPrivateKey } from 'node:crypto';
 import {
   IsBoolean,
   IsEmail,
@@ -234,6 +235,15 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   const env = plainToInstance(Env, plain, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: false, forbidUnknownValues: false });
   const messages = describe(errors);
+  const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY].filter(Boolean).length;
+  if (dkim !== 0 && dkim !== 3) messages.push('DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY must be set together (or none)');
+  if (env.DKIM_PRIVATE_KEY && !messages.some((m) => m.startsWith('DKIM_PRIVATE_KEY'))) {
+    try {
+      createPrivateKey(env.DKIM_PRIVATE_KEY.replace(/\\n/g, '\n'));
+    } catch {
+      messages.push('DKIM_PRIVATE_KEY is not a readable PEM private key');
+    }
+  }
   if (env.NODE_ENV === 'production' && !env.TOKEN_SECRET) {
     messages.push('TOKEN_SECRET is required when NODE_ENV=production (at least 32 random characters)');
   }
