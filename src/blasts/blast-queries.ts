@@ -132,6 +132,11 @@ export const RELEASE_SQL = `
    WHERE b.id = d.blast_id AND d.blast_id = $1 AND d.subscriber_id = ANY ($3::uuid[])
      AND d.status = 'sending' AND d.claimed_by = $2`;
 
+/** A live job still working through its claimed rows renews them (blast_deliveries_sending_idx). */
+export const RENEW_CLAIMS_SQL = `
+  UPDATE blast_deliveries SET claimed_at = now()
+   WHERE blast_id = $1 AND claimed_by = $2 AND status = 'sending' AND subscriber_id = ANY ($3::uuid[])`;
+
 /**
  * Rows left `sending` by a worker whose heartbeat is older than $1 ms (killed, or cut off): back to pending and
  * flagged, since each may have been sent already — and counted on the blast (MSG-7's permitted duplicates).

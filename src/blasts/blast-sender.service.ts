@@ -10,7 +10,7 @@ import { PreferenceLinksService } from '../preferences/preference-links.service'
 import { SettingsService } from '../settings/settings.service';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { BlastRenderer, Recipient } from './blast-message';
-import { claimSql, FLUSH_RESULTS_SQL, RELEASE_SQL, rowsOf } from './blast-queries';
+import { claimSql, FLUSH_RESULTS_SQL, RELEASE_SQL, RENEW_CLAIMS_SQL, rowsOf } from './blast-queries';
 import { BlastQueueService } from './blast-queue.service';
 import { Blast } from './blast.entity';
 import { SendRateLimiterService } from './send-rate-limiter.service';
@@ -29,6 +29,7 @@ const MAX_ATTEMPTS = 5;
 /** Everyone waits this long after a 4xx (MSG-8 back-off). */
 const DEFER_PUSH_BACK_MS = 1_000;
 const RENDERER_TTL_MS = 60_000;
+const CLAIM_RENEW_MS = 60_000;
 
 interface ClaimedRow extends Recipient {
   status: 'sending' | 'skipped';
@@ -108,6 +109,12 @@ export class BlastSenderService implements OnModuleDestroy {
     const wanted = () => !this.stopping && blastStatus === 'sending';
     const results = new ResultBuffer(this.db, blastId, this.workerId);
     const flushTimer = setInterval(() => void results.flush().catch((e) => this.logger.warn(`flush failed: ${(e as Error).message}`)), FLUSH_EVERY_MS);
+    // Rows held longer than a minute (a very low rate shared by many jobs) get their claim renewed, so the
+    // reconciler's 15-minute rule for abandoned rows never takes rows this live job is still working through.
+    let held: string[] = [];
+    const renew = setInterval(() => {
+      if (held.length) void this.db.query(RENEW_CLAIMS_SQL, [blastId, this.workerId, held]).catch(() => undefined);
+    }, CLAIM_RENEW_MS);
     let sent = 0;
     let skipped = 0;
     try {
@@ -118,6 +125,7 @@ export class BlastSenderService implements OnModuleDestroy {
         if (!claimed.length) break;
         skipped += claimed.filter((r) => r.status === 'skipped').length;
         const toSend = claimed.filter((r) => r.status === 'sending');
+        held = toSend.map((r) => r.subscriberId);
         const unsent = await this.sendChunk(renderer, toSend, results, wanted);
         sent += toSend.length - unsent.length;
         if (unsent.length) {
@@ -131,6 +139,7 @@ export class BlastSenderService implements OnModuleDestroy {
       // sent are written before the job ends — lost, they would be re-sent as possible duplicates.
       clearInterval(poll);
       clearInterval(flushTimer);
+      clearInterval(renew);
       await results.flushPersistently();
     }
     await this.queue.completeIfDone(blastId);
