@@ -103,6 +103,24 @@ describe('Blasts: controlling a send (e2e)', () => {
     expect((await t.request('POST', `/api/v1/blasts/${blast.id}/resume`)).status).toBe(409);
   });
 
+  it('a scheduled blast that falls due while the postal address is missing pauses instead of sending (COMP-1)', async () => {
+    await insertManySubscribers(t, 2, 'heldback');
+    const blast = await createBlast(t);
+    expect((await t.request('POST', `/api/v1/blasts/${blast.id}/schedule`, { body: { sendAt: new Date(Date.now() + 1000).toISOString() } })).status).toBe(200);
+    await t.request('PATCH', '/api/v1/settings', { body: { postalAddress: null } });
+    try {
+      await waitForStatus(t, blast.id, 'paused', 20_000);
+      const paused = (await t.request('GET', `/api/v1/blasts/${blast.id}`)).body;
+      expect(paused.pauseReason).toMatch(/postalAddress/);
+      expect((await t.request('POST', `/api/v1/blasts/${blast.id}/resume`)).status).toBe(400);
+    } finally {
+      await configureOrganization(t);
+    }
+    expect((await t.request('POST', `/api/v1/blasts/${blast.id}/resume`)).body).toMatchObject({ status: 'sending', pauseReason: null });
+    await waitForStatus(t, blast.id, 'sent');
+    expect(sink.messages).toHaveLength(2);
+  });
+
   it('a scheduled blast starts by itself when due', async () => {
     await insertManySubscribers(t, 3, 'scheduled');
     const blast = await createBlast(t);

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Env } from '../core/config/env';
+import { SettingsService } from '../settings/settings.service';
 import { HEARTBEAT_SQL, PRUNE_WORKERS_SQL, RECOVER_STALE_SQL, rowsOf } from './blast-queries';
 import { BlastQueueService } from './blast-queue.service';
 import { BlastSenderService } from './blast-sender.service';
@@ -28,6 +29,7 @@ export class BlastReconciler implements OnApplicationBootstrap, OnModuleDestroy 
     @InjectDataSource() private readonly db: DataSource,
     private readonly queue: BlastQueueService,
     private readonly sender: BlastSenderService,
+    private readonly settings: SettingsService,
     private readonly env: Env,
   ) {}
 
@@ -59,6 +61,18 @@ export class BlastReconciler implements OnApplicationBootstrap, OnModuleDestroy 
       const [{ recovered }] = await this.db.query(RECOVER_STALE_SQL, [this.env.BLAST_WORKER_STALE_MS]);
       if (recovered) this.logger.warn(`recovered ${recovered} in-flight message(s) of dead workers; they will be re-sent (possible duplicates)`);
 
+      // COMP-1: a scheduled blast never goes out without the footer's legal name and postal address.
+      const notReady = SettingsService.notReadyReason(await this.settings.get());
+      if (notReady) {
+        const held = rowsOf<{ id: string }>(
+          await this.db.query(
+            `UPDATE blasts SET status = 'paused', pause_reason = $1, updated_at = now()
+              WHERE status = 'scheduled' AND scheduled_at <= now() RETURNING id`,
+            [`organization settings incomplete: ${notReady}`],
+          ),
+        );
+        for (const b of held) this.logger.warn(`scheduled blast ${b.id} is due but the settings are incomplete: paused`);
+      }
       const due = rowsOf<{ id: string }>(
         await this.db.query(
           `UPDATE blasts SET status = 'sending', started_at = now(), updated_at = now()
