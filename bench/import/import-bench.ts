@@ -131,8 +131,42 @@ const cpuSeconds = (pid: number) => {
   return (Number(f[11]) + Number(f[12])) / 100;
 };
 
+/**
+ * CPU seconds used by the PostgreSQL backends of the bench database since `start` — the server's share of an import,
+ * unaffected by waiting for a core. Backends are sampled while the import runs (pool connections come and go).
+ */
+class ServerCpu {
+  private readonly seen = new Map<number, { first: number; last: number }>();
+  constructor(private readonly db: Client) {}
+  async sample(): Promise<void> {
+    const { rows } = await this.db.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+    for (const { pid } of rows as { pid: number }[]) {
+      try {
+        const cpu = cpuSeconds(pid);
+        const s = this.seen.get(pid);
+        if (s) s.last = cpu;
+        else this.seen.set(pid, { first: this.started ? 0 : cpu, last: cpu });
+      } catch {
+        /* backend gone */
+      }
+    }
+  }
+  private started = false;
+  async start(): Promise<void> {
+    await this.sample();
+    this.started = true;
+  }
+  get seconds(): number {
+    return [...this.seen.values()].reduce((n, s) => n + s.last - s.first, 0);
+  }
+}
+
 async function importOnce(label: string, pids: { api: number; worker: number }) {
   const load = loadavg()[0];
+  const monitor = new Client({ connectionString: DB_URL });
+  await monitor.connect();
+  const server = new ServerCpu(monitor);
+  await server.start();
   const cpu0 = { api: cpuSeconds(pids.api), worker: cpuSeconds(pids.worker) };
   const t0 = Date.now();
   const body = Readable.toWeb(createReadStream(CSV_PATH)) as unknown as FetchBody;
@@ -141,18 +175,28 @@ async function importOnce(label: string, pids: { api: number; worker: number }) 
   if (up.status !== 202) throw new Error(`upload answered ${up.status}: ${JSON.stringify(up.body)}`);
   const uploaded = Date.now();
   let imp = up.body;
+  // Worker RSS while it reads the file: flat memory means the same figure at 10 % and at 90 % of the rows.
+  const samples: { rows: number; rss: number }[] = [];
   while (imp.status !== 'completed' && imp.status !== 'failed') {
     await new Promise((r) => setTimeout(r, 250));
     imp = (await api('GET', `/api/v1/imports/${up.body.id}`)).body;
+    samples.push({ rows: imp.rowsRead, rss: rssMb(pids.worker, 'VmRSS') });
+    await server.sample();
   }
+  await server.sample();
+  await monitor.end();
+  const at = (share: number) => samples.find((x) => x.rows >= share * 1_000_000 && x.rows < 1_000_000)?.rss ?? NaN;
+  const rssSeries = `worker RSS at 10/25/50/75/90 % of rows read: ${[0.1, 0.25, 0.5, 0.75, 0.9].map(at).join(' / ')} MB`;
+  console.log(`  ${rssSeries}`);
   const total = (Date.now() - t0) / 1000;
   const job = (new Date(imp.finishedAt).getTime() - new Date(imp.startedAt).getTime()) / 1000;
   const cpu = { api: cpuSeconds(pids.api) - cpu0.api, worker: cpuSeconds(pids.worker) - cpu0.worker };
   console.log(`${label}: ${imp.status} in ${total.toFixed(1)} s (upload ${((uploaded - t0) / 1000).toFixed(1)} s, job ${job.toFixed(1)} s); ` +
     `rows ${imp.rowsRead}, created ${imp.created}, updated ${imp.updated}, unchanged ${imp.unchanged}, skipped ${JSON.stringify(imp.skipped)}`);
   if (imp.status !== 'completed') throw new Error(`import failed: ${imp.failure}`);
-  console.log(`  cpu: api ${cpu.api.toFixed(1)} s, worker ${cpu.worker.toFixed(1)} s; load average ${load.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
-  return { label, total, upload: (uploaded - t0) / 1000, job, imp, cpu, load: [load, loadavg()[0]] };
+  const serverCpu = server.seconds;
+  console.log(`  cpu: api ${cpu.api.toFixed(1)} s, worker ${cpu.worker.toFixed(1)} s, PostgreSQL ${serverCpu.toFixed(1)} s; load average ${load.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
+  return { label, total, upload: (uploaded - t0) / 1000, job, imp, cpu, serverCpu, load: [load, loadavg()[0]], rssSeries };
 }
 
 export async function main(): Promise<void> {
@@ -184,11 +228,12 @@ export async function main(): Promise<void> {
       `fresh database, file ${(statSync(CSV_PATH).size / 1e6).toFixed(1)} MB streamed as a text/csv body; ${cpus().length} cores,`,
       `${Math.round(totalmem() / 2 ** 30)} GB RAM, shared with other work. Seconds = upload start → import completed.`,
       '',
-      '| run | seconds | upload | job | worker CPU s | load avg | created | updated | unchanged | skipped |',
-      '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
-      ...results.map((r) => `| ${r.label} | ${r.total.toFixed(1)} | ${r.upload.toFixed(1)} | ${r.job.toFixed(1)} | ${r.cpu.worker.toFixed(1)} | ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} | ${r.imp.created} | ${r.imp.updated} | ${r.imp.unchanged} | ${r.imp.skipped.total} |`),
+      '| run | seconds | upload | job | worker CPU s | PostgreSQL CPU s | load avg | created | updated | unchanged | skipped |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+      ...results.map((r) => `| ${r.label} | ${r.total.toFixed(1)} | ${r.upload.toFixed(1)} | ${r.job.toFixed(1)} | ${r.cpu.worker.toFixed(1)} | ${r.serverCpu.toFixed(1)} | ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} | ${r.imp.created} | ${r.imp.updated} | ${r.imp.unchanged} | ${r.imp.skipped.total} |`),
       '',
       `Peak RSS (VmHWM) over the runs: api ${rss.api} MB, worker ${rss.worker} MB (after boot, idle: api ${idle.api} MB, worker ${idle.worker} MB).`,
+      ...results.map((r) => `${r.label}: ${r.rssSeries}.`),
       '',
     ];
     console.log(lines.join('\n'));
