@@ -351,6 +351,13 @@ describe('Blasts (e2e)', () => {
     await waitForStatus(t, blast.id, 'sent');
     expect(sink.messages.map((m) => m.to[0])).toEqual(['volunteer.vic@example.org']);
     expect((await t.request('DELETE', `/api/v1/segments/${seg.body.id}`)).status).toBe(409);
+
+    // A segment whose stored rules no longer compile holds the blast with a reason instead of retrying forever.
+    await t.query(`UPDATE segments SET rules = '{"bogus": true}' WHERE id = $1`, [seg.body.id]);
+    const broken = await createBlast(t, { segmentId: seg.body.id });
+    await sendBlast(t, broken.id);
+    await waitForStatus(t, broken.id, 'paused');
+    expect((await t.request('GET', `/api/v1/blasts/${broken.id}`)).body.pauseReason).toMatch(/audience could not be frozen/);
   });
 
   it('links to our petition pages carry the blast, so signatures count as its actions (MSG-9)', async () => {

@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger } from '@nestjs/common';
+import { HttpException, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { JobOptions, Queue } from 'bull';
 import { DataSource } from 'typeorm';
@@ -59,6 +59,21 @@ export class BlastQueueService {
    * sending, is left alone — freezing twice inserts nothing.
    */
   async freeze(blastId: string): Promise<FreezeResult> {
+    try {
+      return await this.freezeNow(blastId);
+    } catch (e) {
+      // A segment that no longer compiles (or vanished) will not get better by retrying: hold the blast, say why.
+      if (e instanceof HttpException && e.getStatus() < 500) {
+        const reason = `audience could not be frozen: ${e.message}`.slice(0, 500);
+        await this.db.query(`UPDATE blasts SET status = 'paused', pause_reason = $2, updated_at = now() WHERE id = $1 AND status = 'sending'`, [blastId, reason]);
+        this.logger.warn(`blast ${blastId} paused: ${reason}`);
+        return { frozen: false, total: 0, pending: 0, batches: 0 };
+      }
+      throw e;
+    }
+  }
+
+  private async freezeNow(blastId: string): Promise<FreezeResult> {
     const settings = await this.settings.get();
     const result = await this.db.transaction(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock($1)`, [FREEZE_LOCK_KEY]);
