@@ -53,8 +53,8 @@ interface AppRun {
 
 async function main(): Promise<void> {
   const startedIso = new Date().toISOString();
-  const machineLine = machine();
   buildApp();
+  const machineLine = machine();
   const reuse = flag('--reuse') && (await databaseExists(DATABASE));
   if (!reuse) await freshDatabase(DATABASE);
   await dropRedisPrefix(`bench_${DATABASE}`);

@@ -44,11 +44,11 @@ interface ProbeCounts {
 
 async function main(): Promise<void> {
   const startedIso = new Date().toISOString();
-  const machineLine = machine();
   if (FAULT === 'redis' && new Date().getUTCHours() * 60 + new Date().getUTCMinutes() < 10 * 60 + 30 && !flag('--force')) {
     throw new Error('the Redis drill restarts the shared Redis: run it after 10:30 UTC (or pass --force)');
   }
   buildApp();
+  const machineLine = machine();
   await freshDatabase(DATABASE);
   await dropRedisPrefix(`bench_${DATABASE}`);
   const sink = await new SmtpSinkProcess().start();

@@ -29,8 +29,8 @@ const PORT = arg('--port', 3391);
 
 async function main(): Promise<void> {
   const startedAtIso = new Date().toISOString();
-  const machineLine = machine();
   buildApp();
+  const machineLine = machine();
   await freshDatabase(DATABASE);
   await dropRedisPrefix(`bench_${DATABASE}`);
   const app = await startApp(DATABASE, PORT, { ...FUZZ_APP_ENV, LOG_LEVEL: 'error' });

@@ -136,8 +136,8 @@ async function rawLoop(name: string, pool: Pool, tx: (i: number) => Promise<void
 
 async function main(): Promise<void> {
   const startedIso = new Date().toISOString();
-  const machineLine = machine();
   buildApp();
+  const machineLine = machine();
   await freshDatabase(DATABASE);
   await dropRedisPrefix(`bench_${DATABASE}`);
   const app = await startApp(DATABASE, PORT, {

@@ -4,7 +4,7 @@
  * workers as real processes (`main.js --with-worker`, `worker.js`), CPU/RSS sampling, and the results file.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -28,7 +28,15 @@ export function buildApp(): void {
   mkdirSync(OUT, { recursive: true });
   // The app finds data/ two levels above its compiled files.
   if (!existsSync(join(OUT, 'data'))) symlinkSync(join(ROOT, 'data'), join(OUT, 'data'));
-  if (flag('--no-build') && existsSync(join(DIST, 'main.js'))) return;
+  const revisionFile = join(OUT, 'dist-revision.txt');
+  if (flag('--no-build') && existsSync(join(DIST, 'main.js'))) {
+    builtFrom = existsSync(revisionFile) ? readFileSync(revisionFile, 'utf8').trim() : 'unknown revision';
+    return;
+  }
+  const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+  const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT }).toString().trim() ? ' + uncommitted src changes of work in progress' : '';
+  builtFrom = `${head}${dirty}`;
+  writeFileSync(revisionFile, builtFrom);
   const started = Date.now();
   try {
     execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', DIST], { cwd: ROOT, stdio: 'pipe' });
@@ -209,9 +217,12 @@ export function sampleRss(pid: number, everyMs = 500): { stop: () => { peak: num
   };
 }
 
+/** The code measured: HEAD when bench/out/dist was built, and whether the working tree had uncommitted changes. */
+let builtFrom = 'unknown revision';
+
 export function machine(): string {
   const c = cpus();
-  return `${c.length} × ${c[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, load average ${loadavg()
+  return `code ${builtFrom} · ${c.length} × ${c[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, load average ${loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')} at start (shared machine: other sessions' tests were running)`;
 }
