@@ -55,3 +55,59 @@ export class WorkerProcess {
     return this.exited ?? Promise.resolve(null);
   }
 }
+
+/**
+ * An SMTP sink in a process of its own that stamps each message's arrival on its own clock — so a busy test process
+ * cannot bunch the timestamps (the rate test measures messages per second at the sink).
+ */
+export class TimedSinkProcess {
+  readonly arrivals: { at: number; to: string }[] = [];
+  port = 0;
+  private child?: ChildProcess;
+
+  async start(): Promise<this> {
+    const code = `
+      const { SMTPServer } = require('smtp-server');
+      const server = new SMTPServer({
+        disabledCommands: ['STARTTLS', 'AUTH'], authOptional: true, disableReverseLookup: true, logger: false,
+        onData(stream, session, cb) {
+          stream.on('data', () => undefined);
+          stream.on('end', () => {
+            process.stdout.write(Date.now() + ' ' + session.envelope.rcptTo.map((r) => r.address).join(',') + '\\n');
+            cb();
+          });
+        },
+      });
+      server.on('error', () => undefined);
+      server.listen(0, '127.0.0.1', () => process.stdout.write('PORT ' + server.server.address().port + '\\n'));`;
+    const child = spawn(process.execPath, ['-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    this.child = child;
+    let buffered = '';
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', () => reject(new Error('timed sink exited')));
+      child.stdout!.on('data', (d: Buffer) => {
+        buffered += d.toString();
+        const lines = buffered.split('\n');
+        buffered = lines.pop()!;
+        for (const line of lines) {
+          if (line.startsWith('PORT ')) {
+            this.port = Number(line.slice(5));
+            resolve();
+          } else if (line) {
+            const [at, to] = line.split(' ');
+            this.arrivals.push({ at: Number(at), to });
+          }
+        }
+      });
+    });
+    return this;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.child?.kill('SIGKILL');
+  }
+}
