@@ -19,7 +19,11 @@ export class ImportFailure extends Error {}
 
 const MAX_LISTED_ISSUES = 1000;
 const PROGRESS_EVERY_ROWS = 25_000;
-const COPY_BATCH_CHARS = 256 * 1024;
+/**
+ * COPY text is sent in strings of about this many characters: below V8's large-object size (~128 KB; a string of
+ * non-Latin-1 text takes two bytes a character), so spent batches die young instead of waiting for a full GC.
+ */
+const COPY_BATCH_CHARS = 32 * 1024;
 
 interface ImportRecord {
   id: string;
