@@ -43,12 +43,11 @@ export class SendRateLimiterService implements OnModuleDestroy {
    */
   async acquire(stillWanted: () => boolean = () => true): Promise<boolean> {
     const waitMicros = Number(await this.redis.eval(RESERVE, 1, this.key, String(this.intervalMicros)));
-    let waitMs = waitMicros / 1000;
-    while (waitMs >= 1) {
+    // An absolute deadline: late wake-ups do not add up over the steps.
+    const until = Date.now() + waitMicros / 1000;
+    for (let left = until - Date.now(); left >= 1; left = until - Date.now()) {
       if (!stillWanted()) return false;
-      const step = Math.min(waitMs, 250);
-      await sleep(step);
-      waitMs -= step;
+      await sleep(Math.min(left, 250));
     }
     return stillWanted();
   }
