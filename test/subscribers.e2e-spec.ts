@@ -217,6 +217,12 @@ describe('Subscribers API', () => {
       expect(personal.status).toBe(200);
       expect(personal.body.subscriber).toMatchObject({ id, email, firstName: 'Eve' });
       expect(personal.body.topicOptOuts).toEqual([{ topicId: topic.body.id, name: topic.body.name }]);
+      // Other modules' rows about the person are found through their subscriber_id column; token columns stay out.
+      await t.query(`CREATE TABLE IF NOT EXISTS test_person_notes (id serial, subscriber_id uuid, note text, confirm_token text)`);
+      await t.query(`INSERT INTO test_person_notes (subscriber_id, note, confirm_token) VALUES ($1, 'called the office', 'sekrit')`, [id]);
+      const withRelated = await t.request('GET', `/api/v1/subscribers/${id}/export`);
+      expect(withRelated.body.related.test_person_notes).toEqual([{ id: expect.any(Number), subscriber_id: id, note: 'called the office' }]);
+      expect(withRelated.text).not.toContain('sekrit');
 
       const erased = await t.request('POST', `/api/v1/subscribers/${id}/erase`, { key: organizer });
       expect(erased.status).toBe(200);

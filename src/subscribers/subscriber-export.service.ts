@@ -80,6 +80,39 @@ export class SubscriberExportService {
        WHERE o.subscriber_id = $1 ORDER BY t.name`,
       [id],
     );
-    return { subscriber, topicOptOuts, exportedAt: new Date().toISOString() };
+    return { subscriber, topicOptOuts, related: await this.relatedRecords(id), exportedAt: new Date().toISOString() };
+  }
+
+  /**
+   * Rows of every other table that refers to the person by `subscriber_id` (signatures, deliveries, unsubscribe and
+   * bounce events, …), found in the catalog so that a module added later is exported too. Up to 1,000 rows a table;
+   * columns that hold tokens, secrets or hashes are left out.
+   */
+  private async relatedRecords(id: string): Promise<Record<string, Record<string, unknown>[]>> {
+    const columns: { table_name: string; column_name: string }[] = await this.db.query(
+      `SELECT c.table_name, c.column_name
+       FROM information_schema.columns c
+       JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+       WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+         AND c.table_name IN (SELECT table_name FROM information_schema.columns
+                              WHERE table_schema = current_schema() AND column_name = 'subscriber_id')
+         AND c.table_name NOT IN ('subscribers', 'subscriber_topic_opt_outs')
+       ORDER BY c.table_name, c.ordinal_position`,
+    );
+    const byTable = new Map<string, string[]>();
+    for (const c of columns) {
+      if (/token|secret|hash|password/i.test(c.column_name)) continue;
+      byTable.set(c.table_name, [...(byTable.get(c.table_name) ?? []), c.column_name]);
+    }
+    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    const related: Record<string, Record<string, unknown>[]> = {};
+    for (const [table, cols] of byTable) {
+      const rows: Record<string, unknown>[] = await this.db.query(
+        `SELECT ${cols.map(quote).join(', ')} FROM ${quote(table)} WHERE subscriber_id = $1 LIMIT 1000`,
+        [id],
+      );
+      if (rows.length) related[table] = rows;
+    }
+    return related;
   }
 }

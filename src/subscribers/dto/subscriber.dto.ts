@@ -251,5 +251,11 @@ export class TopicOptOutRefDto {
 export class PersonalDataExportDto {
   @ApiProperty({ type: SubscriberDto }) subscriber: SubscriberDto;
   @ApiProperty({ type: [TopicOptOutRefDto] }) topicOptOuts: TopicOptOutRefDto[];
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    description: 'Rows of other tables about this person (petition signatures, deliveries, events…), by table; token and hash columns left out',
+  })
+  related: Record<string, Record<string, unknown>[]>;
   @ApiProperty({ type: String, format: 'date-time' }) exportedAt: string;
 }
