@@ -12,7 +12,9 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local nextFree = tonumber(redis.call('GET', KEYS[1]) or '0')
 local slot = math.max(now, nextFree)
-redis.call('SET', KEYS[1], tostring(slot + tonumber(ARGV[1])), 'PX', 120000)
+local nextSlot = slot + tonumber(ARGV[1])
+-- kept a minute past the last reserved slot (however far ahead a low rate has booked it)
+redis.call('SET', KEYS[1], string.format('%.0f', nextSlot), 'PX', math.floor((nextSlot - now) / 1000) + 60000)
 return slot - now`;
 
 const PUSH_BACK = `
@@ -20,7 +22,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local nextFree = tonumber(redis.call('GET', KEYS[1]) or '0')
 local target = now + tonumber(ARGV[1])
-if target > nextFree then redis.call('SET', KEYS[1], tostring(target), 'PX', 120000) end
+if target > nextFree then redis.call('SET', KEYS[1], string.format('%.0f', target), 'PX', math.floor(tonumber(ARGV[1]) / 1000) + 60000) end
 return 1`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
