@@ -224,7 +224,14 @@ describe('Subscribers API', () => {
       expect(withRelated.body.related.test_person_notes).toEqual([{ id: expect.any(Number), subscriber_id: id, note: 'called the office' }]);
       expect(withRelated.text).not.toContain('sekrit');
 
+      const scrubbed: string[] = [];
+      t.get(SubscribersService).registerErasureHook('test-notes', async (subscriberId, m) => {
+        await m.query(`UPDATE test_person_notes SET note = NULL WHERE subscriber_id = $1`, [subscriberId]);
+        scrubbed.push(subscriberId);
+      });
       const erased = await t.request('POST', `/api/v1/subscribers/${id}/erase`, { key: organizer });
+      expect(scrubbed).toEqual([id]);
+      expect((await t.query(`SELECT note FROM test_person_notes WHERE subscriber_id = $1`, [id]))[0].note).toBeNull();
       expect(erased.status).toBe(200);
       expect(erased.body).toMatchObject({ firstName: null, zip: null, state: null, tags: [], status: 'unsubscribed' });
       expect(erased.body.email).not.toContain('erase.');

@@ -84,6 +84,8 @@ const SUPPRESSION_KEY_LABEL = 'cloture/suppression-hash/v1';
 @Injectable()
 export class SubscribersService {
   private readonly logger = new Logger(SubscribersService.name);
+  private readonly erasureHooks = new Map<string, ErasureHook>();
+
   /** Current key first, then keys of previous TOKEN_SECRETs (for set-based SQL: pgcrypto hmac). */
   readonly suppressionKeys: readonly Buffer[];
 
@@ -339,6 +341,15 @@ export class SubscribersService {
   }
 
   /**
+   * Lets another module scrub its own personal data when a subscriber is erased: `hook(subscriberId, manager)` runs
+   * inside the erasure's transaction (throwing aborts the erasure). Register once, e.g. in onModuleInit; the name
+   * keeps a second registration from running twice.
+   */
+  registerErasureHook(name: string, hook: ErasureHook): void {
+    this.erasureHooks.set(name, hook);
+  }
+
+  /**
    * Erase (SUB-5): personal data replaced, the row kept (delivery and signature history stay consistent) with a
    * placeholder address; a keyed hash of the address goes to `suppressions` so the address stays suppressed for
    * later imports, upserts and signatures unless the person gives fresh consent. Idempotent.
@@ -350,6 +361,8 @@ export class SubscribersService {
       if (rows[0].erased_at) return rowToSubscriber(rows[0]);
       await this.suppress(rows[0].email, rows[0].status === 'complained' ? 'complained' : 'erased', m);
       await m.query(`DELETE FROM subscriber_topic_opt_outs WHERE subscriber_id = $1`, [id]);
+      // Other modules scrub what they hold about the person (signature names, comments…) in the same transaction.
+      for (const hook of this.erasureHooks.values()) await hook(id, m);
       const [row]: SubscriberRow[] = await m.query(
         `WITH u AS (UPDATE subscribers SET email = 'erased+' || id || '@erased.invalid', first_name = NULL, last_name = NULL,
            zip = NULL, state = NULL, tags = '{}', custom_fields = '{}', source = NULL, consent_text = NULL,
@@ -365,6 +378,9 @@ export class SubscribersService {
     return erased;
   }
 }
+
+/** A module's part of an erasure (see SubscribersService.registerErasureHook). */
+export type ErasureHook = (subscriberId: string, manager: EntityManager) => Promise<void>;
 
 export interface ProfilePatch {
   email?: string;
