@@ -2,6 +2,7 @@ import { BouncesService } from '../src/bounces/bounces.service';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { bootApp, TestApp } from './support/app';
 import { SnsHttpClient } from '../src/bounces/sns-http-client';
+import { configureOrganization } from './support/blast-factories';
 import {
   arfMessage,
   autoReplyMessage,
@@ -339,7 +340,8 @@ describe('Bounces (e2e, COMP-3)', () => {
       expect(seen.body).toMatchObject({ status: 'paused', pauseReason: paused.pause_reason, sent: 20, complaints: 1, complaintRate: 0.05 });
       expect(seen.body.automaticPauses).toEqual([{ kind: 'complaint_rate', reason: paused.pause_reason, at: expect.any(String) }]);
 
-      // The organizer read the reason and resumed: the same cause does not pause it again.
+      // The organizer read the reason and resumed (resuming needs complete settings): the same cause does not pause it again.
+      await configureOrganization(t);
       expect((await t.request('POST', `/api/v1/blasts/${hot.id}/resume`)).status).toBeLessThan(300);
       await postBounceEvents(t, [{ type: 'complaint', messageId: hot.messageIdOf(small[1]) }]);
       const resumed = await t.request('GET', `/api/v1/bounces/blasts/${hot.id}`);
