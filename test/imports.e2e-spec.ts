@@ -136,6 +136,10 @@ describe('CSV imports', () => {
     const latin1 = Buffer.concat([Buffer.from(`email,first_name\n${uniqueEmail('l1')},Jos`), Buffer.from([0xe9]), Buffer.from('\n')]);
     const bad = await waitForImport(t, (await uploadCsv(t, latin1)).body.id);
     expect(bad).toMatchObject({ status: 'failed', failure: expect.stringMatching(/UTF-8/) });
+
+    // The worker's connections are still good after those failures.
+    const after = uniqueEmail('after');
+    expect(await waitForImport(t, (await uploadCsv(t, csv([['email'], [after]]))).body.id)).toMatchObject({ status: 'completed', created: 1 });
   });
 
   it('a wrong mapping or bad options answer 400 naming the field, and store nothing', async () => {

@@ -6,13 +6,18 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { SubscribersService } from '../subscribers.service';
 import { MappingError, resolveMapping, ResolvedMapping, validateMappingShape } from './import-mapping';
 import { CopyBinaryFieldStream } from './copy-binary-field';
 import { cleanImportRow, copyLine } from './import-row';
 import { DROP_UNCHANGED_IMPORT_ROWS_SQL, MERGE_IMPORT_SQL, STAGING_TABLE_SQL } from './import-queries';
 import { ImportRowIssue, ImportRowIssueReason } from './subscriber-import.entity';
+
+/** Returns a connection to the pool as broken, so that the pool closes it instead of handing it out again. */
+function discard(runner: QueryRunner, error: Error): Promise<void> {
+  return (runner as unknown as { releasePostgresConnection(err?: Error): Promise<void> }).releasePostgresConnection(error);
+}
 
 /** A problem with the file or its mapping: the import fails as a whole, nothing is written, no retry. */
 export class ImportFailure extends Error {}
@@ -72,6 +77,7 @@ export class ImportRunnerService {
     const started = Date.now();
     const runner = this.db.createQueryRunner();
     const client = (await runner.connect()) as PoolClient;
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       // Sorting a million addresses for the de-duplication: in memory rather than on disk (server side).
@@ -97,7 +103,9 @@ export class ImportRunnerService {
           `${staged.rowsRead} rows, ${merged.created} created, ${merged.updated} updated, ${merged.unchanged} unchanged, ${skipped} skipped`,
       );
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError; // a connection that cannot roll back goes back to the pool only to be closed
+      });
       if (e instanceof ImportFailure || lastAttempt) {
         const message = e instanceof ImportFailure ? e.message : 'The import could not be completed (internal error); nothing was written';
         this.logger.warn(`import ${imp.id} failed: ${e instanceof ImportFailure ? message : (e as Error).message}`);
@@ -110,7 +118,7 @@ export class ImportRunnerService {
       }
       throw e;
     } finally {
-      await runner.release();
+      await (broken ? discard(runner, broken) : runner.release());
     }
   }
 
@@ -210,12 +218,13 @@ export class ImportRunnerService {
       );
       await pipeline(upload, new CopyBinaryFieldStream(), decode, parser, rows, copy);
     } catch (e) {
+      // The reading connection may be left in the middle of its COPY: the pool must discard it, not reuse it.
+      await discard(reader, e as Error);
       const err = e as Error & { code?: string };
       if (err.code?.startsWith('CSV_')) throw new ImportFailure(`Malformed CSV: ${err.message}`);
       throw e;
-    } finally {
-      await reader.release();
     }
+    await reader.release();
     return result;
   }
 
