@@ -154,6 +154,19 @@ describe('Petitions (PET-1..5, TGT-2)', () => {
   });
 
   describe('signing (PET-2, TGT-2)', () => {
+    it('erasing the subscriber through the API (SUB-5) scrubs their signatures in the same transaction', async () => {
+      const p = await createPetition(t);
+      const email = uniqueEmail('erased-signer');
+      expect((await sign(t, p.slug, { email, optIn: true, comment: 'Bring it to the floor' })).status).toBe(201);
+      const [sub] = await t.query(`SELECT id FROM subscribers WHERE lower(email) = lower($1)`, [email]);
+      expect((await t.request('POST', `/api/v1/subscribers/${sub.id}/erase`)).status).toBe(200);
+      const rows = await t.query(`SELECT email, first_name, last_name, zip, comment, subscriber_id FROM petition_signatures WHERE petition_id = $1`, [p.id]);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ first_name: null, last_name: null, zip: null, comment: null, subscriber_id: null });
+      expect(rows[0].email).not.toContain('erased-signer');
+      expect(JSON.stringify(await t.query(`SELECT * FROM petition_signatures`))).not.toContain(email);
+    });
+
     it("addresses a Colorado signer's own two senators, plus the role holders", async () => {
       const p = await createPetition(t, { targets: [{ type: 'role', role: 'majority_leader' }, { type: 'own_senators' }] });
       const email = uniqueEmail('colorado');

@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, Logger } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
@@ -46,7 +46,7 @@ export interface SignatureReceipt {
 
 /** Public signing (PET-2, PET-5): one signature per person per petition, subscriber upsert, thank-you email. */
 @Injectable()
-export class SignaturesService {
+export class SignaturesService implements OnModuleInit {
   private readonly logger = new Logger(SignaturesService.name);
 
   constructor(
@@ -58,6 +58,13 @@ export class SignaturesService {
     private readonly settings: SettingsService,
     private readonly env: Env,
   ) {}
+
+  /** Erasing a subscriber (SUB-5) also scrubs their signatures, in the same transaction. */
+  onModuleInit(): void {
+    this.subscribers.registerErasureHook('petition-signatures', async (subscriberId, manager, email) => {
+      await this.eraseSigner(email, subscriberId, manager);
+    });
+  }
 
   /** Validate a raw form body the same way the JSON endpoint's pipe does (the hosted page renders the errors). */
   parseInput(raw: unknown): { input?: SignPetitionDto; errors?: FieldError[] } {

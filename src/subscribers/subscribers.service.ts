@@ -362,7 +362,7 @@ export class SubscribersService {
       await this.suppress(rows[0].email, rows[0].status === 'complained' ? 'complained' : 'erased', m);
       await m.query(`DELETE FROM subscriber_topic_opt_outs WHERE subscriber_id = $1`, [id]);
       // Other modules scrub what they hold about the person (signature names, comments…) in the same transaction.
-      for (const hook of this.erasureHooks.values()) await hook(id, m);
+      for (const hook of this.erasureHooks.values()) await hook(id, m, rows[0].email);
       const [row]: SubscriberRow[] = await m.query(
         `WITH u AS (UPDATE subscribers SET email = 'erased+' || id || '@erased.invalid', first_name = NULL, last_name = NULL,
            zip = NULL, state = NULL, tags = '{}', custom_fields = '{}', source = NULL, consent_text = NULL,
@@ -380,7 +380,7 @@ export class SubscribersService {
 }
 
 /** A module's part of an erasure (see SubscribersService.registerErasureHook). */
-export type ErasureHook = (subscriberId: string, manager: EntityManager) => Promise<void>;
+export type ErasureHook = (subscriberId: string, manager: EntityManager, email: string) => Promise<void>;
 
 export interface ProfilePatch {
   email?: string;
