@@ -46,7 +46,7 @@ describe('Startup (OPS-3, OPS-4)', () => {
     const p = startNode('dist/main.js', ['--with-worker'], { ...baseEnv(), PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
     try {
       await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200, 60_000, 'readiness');
-      const docs = await (await fetch(`http://127.0.0.1:${port}/docs-json`)).json();
+      const docs = (await (await fetch(`http://127.0.0.1:${port}/docs-json`)).json()) as { openapi: string };
       expect(docs.openapi).toMatch(/^3\./);
       const logLine = p.output().split('\n').find((l) => l.includes('listening'));
       expect(JSON.parse(logLine!)).toMatchObject({ level: 30, msg: expect.stringContaining('api + worker') });

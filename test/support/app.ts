@@ -66,8 +66,8 @@ export class TestApp {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     const key = opts.key === undefined ? this.adminKey : opts.key;
     if (key) headers.authorization = `Bearer ${key}`;
-    let payload: BodyInit | undefined;
-    if (opts.raw !== undefined) payload = opts.raw as BodyInit;
+    let payload: RequestInit['body'];
+    if (opts.raw !== undefined) payload = opts.raw as RequestInit['body'];
     else if (opts.body !== undefined) {
       payload = JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';

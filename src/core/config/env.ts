@@ -118,9 +118,6 @@ export class Env {
   @Transform(toInt) @IsInt() @Min(10)
   MAIL_RETRY_DELAY_MS = 2000;
 
-  /** Jobs a worker runs at once per queue. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(64)
-  WORKER_CONCURRENCY = 4;
 
   /** Blasts: one global sending rate in messages per second, shared by every worker through Redis (MSG-8). */
   @Transform(toNum) @IsNumber() @Min(0.1) @Max(100000)
