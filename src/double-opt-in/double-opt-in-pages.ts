@@ -1,41 +1,12 @@
 import Handlebars from 'handlebars';
+import { renderTokenPage } from '../preferences/preference-pages';
 
 /*
- * The confirmation pages (COMP-4): server-rendered, no JavaScript, no external assets, {{ }} escapes everything.
+ * The confirmation pages (COMP-4), in the token pages' shell: server-rendered, no JavaScript, no external assets,
+ * {{ }} escapes everything.
  * The form posts to its own relative URL, so the page works under any path prefix of PUBLIC_BASE_URL.
  */
 const hbs = Handlebars.create();
-
-const STYLE = `
-*{box-sizing:border-box}
-body{margin:0;font:17px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1a1a1a;background:#f4f4f2}
-main{max-width:36rem;margin:0 auto;padding:1.25rem 1rem 3rem}
-h1{font-size:1.5rem;line-height:1.25;margin:.5rem 0 1rem}
-.card{background:#fff;border:1px solid #d6d6d0;border-radius:8px;padding:1rem 1.1rem;margin:0 0 1rem}
-button{font:inherit;font-weight:600;min-height:2.9rem;padding:.6rem 1.2rem;border-radius:6px;border:2px solid #1d4ed8;background:#1d4ed8;color:#fff;cursor:pointer;width:100%;margin:.25rem 0}
-button:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
-.notice{border-left:4px solid #15803d;background:#f0fdf4;padding:.75rem 1rem;margin:0 0 1rem;border-radius:4px}
-.muted{color:#555;font-size:.95rem}
-@media (min-width:30rem){button{width:auto}}
-`;
-
-const layout = hbs.compile(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
-<title>{{title}}</title>
-<style>{{{style}}}</style>
-</head>
-<body>
-<main>
-{{{content}}}
-</main>
-</body>
-</html>
-`);
 
 export interface ConfirmView {
   /** Relative form action: the page's own token. */
@@ -71,11 +42,11 @@ const confirmedTemplate = hbs.compile(`
 `);
 
 export function renderConfirmPage(view: ConfirmView): string {
-  return layout({ title: view.alreadyConfirmed ? 'Already confirmed' : 'Confirm your subscription', style: STYLE, content: confirmTemplate(view) });
+  return renderTokenPage(view.alreadyConfirmed ? 'Already confirmed' : 'Confirm your subscription', confirmTemplate(view));
 }
 
 export function renderConfirmedPage(view: Pick<ConfirmView, 'maskedEmail' | 'organization'>): string {
-  return layout({ title: 'Subscribed', style: STYLE, content: confirmedTemplate(view) });
+  return renderTokenPage('Subscribed', confirmedTemplate(view));
 }
 
 const emailText = hbs.compile(`Hello{{#if firstName}} {{firstName}}{{/if}},

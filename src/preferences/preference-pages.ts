@@ -208,9 +208,12 @@ export interface PageContext {
   orgName?: string | null;
 }
 
-function page(title: string, content: string, ctx: PageContext): string {
+/** The shared shell of every token page (preferences, unsubscribe, opt-in confirmation): one look, one stylesheet. */
+export function renderTokenPage(title: string, content: string, ctx: PageContext = {}): string {
   return layout({ title, style: STYLE, content, orgName: ctx.orgName });
 }
+
+const page = renderTokenPage;
 
 export function renderPreferencesPage(view: PreferencesView): string {
   const unsubscribed = view.status === 'unsubscribed';
