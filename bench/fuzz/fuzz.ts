@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       '',
       `Command: \`npm run bench:fuzz -- --requests ${REQUESTS} --seed ${SEED} --concurrency ${CONCURRENCY}\` · built app as its own process (\`node bench/out/dist/main.js --with-worker\`, database ${DATABASE}) · ${machineLine}`,
       '',
-      `**Verdict: ${pass ? 'PASS' : 'FAIL'}** — ${fmt(verdict.requests)} requests in ${seconds.toFixed(1)} s; answers ≥ 500: ${verdict.serverErrors.length}; dropped connections/timeouts: ${verdict.transportErrors.length}; HTML injection reflected unescaped: ${verdict.reflected.length}; stray rows: ${Object.keys(verdict.strayRows).length ? JSON.stringify(verdict.strayRows) : '0'}; app healthy afterwards: ${appAlive ? 'yes' : 'NO'}.`,
+      `**Verdict: ${pass ? 'PASS' : 'FAIL'}** — ${fmt(verdict.requests)} requests in ${seconds.toFixed(1)} s; answers ≥ 500: ${verdict.serverErrors.length}; dropped connections/timeouts: ${verdict.transportErrors.length} (plus ${verdict.closedEarly} oversized bodies refused before the client finished sending, as expected); HTML injection reflected unescaped: ${verdict.reflected.length}; stray rows: ${Object.keys(verdict.strayRows).length ? JSON.stringify(verdict.strayRows) : '0'}; app healthy afterwards: ${appAlive ? 'yes' : 'NO'}.`,
       '',
       `Accepted signatures: ${verdict.acceptedSignatures} (each one's address is the only kind of new subscriber/signature row found). Row changes: ${JSON.stringify(verdict.rowDeltas)}. Statuses: ${JSON.stringify(verdict.byStatus)}.`,
       '',

@@ -638,6 +638,8 @@ export interface FuzzVerdict {
   byStatus: Record<string, number>;
   serverErrors: FuzzResult[];
   transportErrors: FuzzResult[];
+  /** Oversized bodies whose connection the server closed while the client was still sending (a 413 answered early). */
+  closedEarly: number;
   reflected: FuzzResult[];
   acceptedSignatures: number;
   rowDeltas: Record<string, number>;
@@ -706,12 +708,21 @@ export async function fuzzVerdict(query: Query, startedAt: Date, before: Record<
     requests: results.length,
     byStatus,
     serverErrors: results.filter((r) => r.status >= 500),
-    transportErrors: results.filter((r) => r.status === 0),
+    // An oversized body may be refused (413) before it is fully sent: the client then sees EPIPE/ECONNRESET. Expected.
+    transportErrors: results.filter((r) => r.status === 0 && !closedEarlyOnOversizedBody(r)),
+    closedEarly: results.filter(closedEarlyOnOversizedBody).length,
     reflected: results.filter((r) => r.reflected),
     acceptedSignatures: acceptedEmails.size,
     rowDeltas,
     strayRows: stray,
   };
+}
+
+/** Above the app's default BODY_LIMIT_BYTES (1 MiB). */
+const OVERSIZED = 1024 * 1024;
+
+function closedEarlyOnOversizedBody(r: FuzzResult): boolean {
+  return r.status === 0 && (r.request.body?.length ?? 0) > OVERSIZED && /EPIPE|ECONNRESET|other side closed/.test(r.error ?? '');
 }
 
 /** Snapshot before a run: every table's count plus the target rows of pre-existing signatures. */
