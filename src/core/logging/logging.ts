@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
 import { Env } from '../config/env';
 
 /**
@@ -16,7 +17,8 @@ export function redactUrl(url: string | undefined): string {
 
 export function loggingModule(env: Env) {
   return LoggerModule.forRoot({
-    pinoHttp: {
+    pinoHttp: [
+      {
       level: env.LOG_LEVEL,
       // Structured JSON lines; ids and counts only — never bodies, tokens, keys or addresses (OPS-2).
       redact: { paths: ['req.headers', 'res.headers'], remove: true },
@@ -27,6 +29,9 @@ export function loggingModule(env: Env) {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
       genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? crypto.randomUUID(),
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/health/ready' },
-    },
+      },
+      // Synchronous stdout: the last lines before a signal-driven exit (shutdown, crash) are never lost in a buffer.
+      pino.destination({ dest: 1, sync: true }),
+    ],
   });
 }
