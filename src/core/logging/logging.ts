@@ -19,12 +19,12 @@ export function loggingModule(env: Env) {
   return LoggerModule.forRoot({
     pinoHttp: [
       {
-      level: env.LOG_LEVEL,
-      // Structured JSON lines; ids and counts only — never bodies, tokens, keys or addresses (OPS-2).
-      redact: { paths: ['req.headers', 'res.headers'], remove: true },
-      serializers: {
-        req: (req: IncomingMessage & { id?: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
-        res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+        level: env.LOG_LEVEL,
+        // Structured JSON lines; ids and counts only — never bodies, tokens, keys or addresses (OPS-2).
+        redact: { paths: ['req.headers', 'res.headers'], remove: true },
+        serializers: {
+          req: (req: IncomingMessage & { id?: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+          res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
       genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? crypto.randomUUID(),
