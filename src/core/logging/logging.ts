@@ -25,10 +25,10 @@ export function loggingModule(env: Env) {
         serializers: {
           req: (req: IncomingMessage & { id?: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
           res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
-      genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? crypto.randomUUID(),
-      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/health/ready' },
+        },
+        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+        genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? crypto.randomUUID(),
+        autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/health/ready' },
       },
       // Synchronous stdout: the last lines before a signal-driven exit (shutdown, crash) are never lost in a buffer.
       pino.destination({ dest: 1, sync: true }),
