@@ -6,6 +6,8 @@
  *   npm run bench:drill:kill       # kill -9 the worker three times during a 50,000-recipient blast, restart it each time
  *   npm run bench:drill:redis      # restart Redis (shutdown nosave + start) mid-blast — Redis is SHARED on this machine
  *   npm run bench:drill:postgres   # restart PostgreSQL mid-blast — SHARED: run last, once
+ *   npm run bench:drill:dbcut      # this drill's database only: terminate its sessions and refuse new ones for
+ *                                  # --cut-ms (default 3000) — PostgreSQL "down" for the app without touching others
  *   options: --recipients 50000 --rate 600 --no-build
  *
  * Processes: api (`node bench/out/dist/main.js`), one worker (`node bench/out/dist/worker.js`), an SMTP sink, each its
@@ -28,8 +30,10 @@ import {
 import { createBlast, ledger, organizerApi, ORG_SETTINGS, reconcileWithSink, seedSubscribers, waitUntilSent } from '../support/blast-run';
 import { SmtpSinkProcess } from '../support/smtp-sink-process';
 
-type Fault = 'kill' | 'redis' | 'postgres';
-const FAULT = (process.argv.find((a) => ['kill', 'redis', 'postgres'].includes(a)) ?? 'kill') as Fault;
+type Fault = 'kill' | 'redis' | 'postgres' | 'dbcut';
+const FAULT = (process.argv.find((a) => ['kill', 'redis', 'postgres', 'dbcut'].includes(a)) ?? 'kill') as Fault;
+/** dbcut: how long this drill's own database refuses connections (every session of it terminated first). */
+const CUT_MS = arg('--cut-ms', 3000);
 const RECIPIENTS = arg('--recipients', 50_000);
 const RATE = arg('--rate', 600);
 const PORT = arg('--port', 3395);
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
   const call = organizerApi(PORT);
   let worker: Proc | undefined;
   const probe: ProbeCounts = {};
+  const slowest: Record<string, number> = {};
   let probing = true;
   let apiDied = false;
   try {
@@ -111,10 +116,12 @@ async function main(): Promise<void> {
         ];
         await Promise.all(
           targets.map(async ([name, path, init]) => {
+            const started = Date.now();
             try {
               const res = await fetch(`http://127.0.0.1:${PORT}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
               await res.arrayBuffer();
               record(name, String(res.status));
+              slowest[name] = Math.max(slowest[name] ?? 0, Date.now() - started);
             } catch (e) {
               record(name, `transport error (${(e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).name})`);
             }
@@ -147,6 +154,15 @@ async function main(): Promise<void> {
         await waitFor('Redis to answer', () => execFileSync('redis-cli', ['ping']).toString().trim() === 'PONG', 30_000, 50);
         downMs = Date.now() - at;
         log(`Redis back after ${downMs} ms`);
+      } else if (FAULT === 'dbcut') {
+        log(`cutting database ${DATABASE} for ${CUT_MS} ms at ${fmt(before.sent)} sent`);
+        const admin = new Pool({ connectionString: dbUrl('postgres'), max: 1 });
+        await admin.query(`ALTER DATABASE "${DATABASE}" ALLOW_CONNECTIONS false`);
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [DATABASE]);
+        await sleep(CUT_MS);
+        await admin.query(`ALTER DATABASE "${DATABASE}" ALLOW_CONNECTIONS true`);
+        await admin.end();
+        downMs = Date.now() - at;
       } else {
         log(`restarting PostgreSQL at ${fmt(before.sent)} sent`);
         const cluster = execFileSync('ls', ['/etc/postgresql']).toString().trim().split('\n')[0];
@@ -188,9 +204,9 @@ async function main(): Promise<void> {
     const unfinished = l.pending + l.sending;
     const pass = check.lost === 0 && unfinished === 0 && check.extra <= inFlight && check.extra <= l.possibleDuplicates && probe5xx === 0 && !apiDied && l.sent === RECIPIENTS;
     const report = [
-      `### REL-1 drill: ${FAULT === 'kill' ? 'kill -9 the worker three times' : FAULT === 'redis' ? 'restart Redis mid-blast' : 'restart PostgreSQL mid-blast'} — ${startedIso}`,
+      `### REL-1 drill: ${{ kill: 'kill -9 the worker three times', redis: 'restart Redis mid-blast', postgres: 'restart PostgreSQL mid-blast', dbcut: `cut the database off for ${CUT_MS} ms mid-blast` }[FAULT]} — ${startedIso}`,
       '',
-      `Command: \`npm run bench:drill:${FAULT} -- --recipients ${RECIPIENTS} --rate ${RATE}\` · api, worker and SMTP sink each their own process; SEND_RATE_PER_SECOND=${RATE}, SEND_BATCH_SIZE=500, BLAST_RECONCILE_INTERVAL_MS=1000, BLAST_WORKER_STALE_MS=${STALE_MS} · ${machineLine}`,
+      `Command: \`npm run bench:drill:${FAULT} -- --recipients ${RECIPIENTS} --rate ${RATE}${FAULT === 'dbcut' ? ` --cut-ms ${CUT_MS}` : ''}\` · api, worker and SMTP sink each their own process; SEND_RATE_PER_SECOND=${RATE}, SEND_BATCH_SIZE=500, BLAST_RECONCILE_INTERVAL_MS=1000, BLAST_WORKER_STALE_MS=${STALE_MS} · ${machineLine}`,
       '',
       `**Verdict: ${pass ? 'PASS' : 'FAIL'}** — ${fmt(RECIPIENTS)} recipients; ledger: ${fmt(l.sent)} sent, ${l.failed} failed, ${l.skipped} skipped, ${unfinished} unfinished; sink: ${fmt(check.audience)} sent recipients checked, **lost ${check.lost}**, **duplicates ${check.extra}** (recipients with >1 copy: ${check.duplicated}) against ${inFlight} in flight at the fault(s) and ${l.possibleDuplicates} rows the ledger counts as possible duplicates; unexpected recipients ${check.unexpected}; blast finished ${((tDone - t0) / 1000).toFixed(1)} s after send.`,
       '',
@@ -200,7 +216,7 @@ async function main(): Promise<void> {
       '',
       `API during the drill (probe every 100 ms; 500s and other non-503 5xx: ${probe5xx}; transport errors: ${probeTransport}; api process ${apiDied ? 'DIED' : 'stayed up'}):`,
       '',
-      ...Object.entries(probe).map(([k, v]) => `- ${k}: ${Object.entries(v).map(([s, n]) => `${s}×${n}`).join(', ')}`),
+      ...Object.entries(probe).map(([k, v]) => `- ${k}: ${Object.entries(v).map(([s, n]) => `${s}×${n}`).join(', ')} (slowest answer ${slowest[k] ?? '?'} ms)`),
     ].join('\n');
     console.log(`\n${report}\n`);
     log(`report appended to ${writeReport(`drill-${FAULT}`, report)}`);
