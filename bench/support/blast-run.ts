@@ -3,7 +3,10 @@
  * the organization settings a blast needs, creating and sending a blast through the organizer API, and reading the
  * ledger until every row is final.
  */
-import type { Client } from 'pg';
+/** A pg Client or Pool: the drills use a Pool, which reconnects after PostgreSQL restarts. */
+export interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<{ rows: any[] }>;
+}
 import { ADMIN_KEY, sleep } from './bench-process';
 
 export const ORG_SETTINGS = {
@@ -51,7 +54,7 @@ export function organizerApi(port: number) {
 }
 
 /** `n` subscribed people `<prefix>-<i>@example.org` (a third without a first name, a mix of states), set-based. */
-export async function seedSubscribers(db: Client, n: number, prefix: string): Promise<void> {
+export async function seedSubscribers(db: Queryable, n: number, prefix: string): Promise<void> {
   const step = 250_000;
   for (let from = 1; from <= n; from += step) {
     const to = Math.min(n, from + step - 1);
@@ -85,7 +88,7 @@ export interface LedgerCounts {
   status: string;
 }
 
-export async function ledger(db: Client, blastId: string): Promise<LedgerCounts> {
+export async function ledger(db: Queryable, blastId: string): Promise<LedgerCounts> {
   const [row] = (
     await db.query(
       `SELECT count(*)::int AS total,
@@ -109,7 +112,7 @@ export async function ledger(db: Client, blastId: string): Promise<LedgerCounts>
  * `onTick` runs after each poll (progress, RSS samples). Polls a cheap status read often and the ledger rarely.
  */
 export async function waitUntilSent(
-  db: Client,
+  db: Queryable,
   blastId: string,
   opts: { timeoutMs: number; everyMs?: number; onTick?: (status: string) => void | Promise<void> },
 ): Promise<number> {
@@ -130,7 +133,7 @@ export async function waitUntilSent(
 
 /** Lost = subscribed recipients of the frozen audience who never reached the sink; extra = copies beyond the first. */
 export async function reconcileWithSink(
-  db: Client,
+  db: Queryable,
   blastId: string,
   received: Map<string, number>,
 ): Promise<{ audience: number; lost: number; duplicated: number; extra: number; unexpected: number }> {
