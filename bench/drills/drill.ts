@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const probe: ProbeCounts = {};
   const slowest: Record<string, number> = {};
   let probing = true;
-  let apiDied = false;
+  let apiDied: boolean;
   try {
     await call('PATCH', '/api/v1/settings', ORG_SETTINGS);
     log(`seeding ${fmt(RECIPIENTS)} recipients`);

@@ -29,7 +29,6 @@ import {
   ADMIN_KEY, arg, buildApp, dbUrl, dropRedisPrefix, fmt, freshDatabase, log, machine, median, pg, procStat, startApp, stop, TOKEN_SECRET, writeReport,
 } from '../support/bench-process';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon');
 
 const DATABASE = 'cloture_bench_public';

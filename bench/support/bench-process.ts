@@ -251,7 +251,6 @@ export function writeReport(name: string, markdown: string): string {
 
 /** Deletes every Redis key of a bench prefix (bounded SCAN loop). */
 export async function dropRedisPrefix(prefix: string): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Redis = require('ioredis') as typeof import('ioredis').default;
   const r = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
   try {

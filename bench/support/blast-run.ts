@@ -150,7 +150,10 @@ export async function reconcileWithSink(
   let unexpected = 0;
   for (const [e, c] of received) {
     if (!expected.has(e)) unexpected++;
-    if (c > 1) (duplicated++, (extra += c - 1));
+    if (c > 1) {
+      duplicated++;
+      extra += c - 1;
+    }
   }
   return { audience: expected.size, lost, duplicated, extra, unexpected };
 }

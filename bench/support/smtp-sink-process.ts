@@ -47,7 +47,12 @@ function serve(): void {
     if (m.cmd === 'stats') {
       let duplicated = 0;
       let extra = 0;
-      for (const c of perRecipient.values()) if (c > 1) (duplicated++, (extra += c - 1));
+      for (const c of perRecipient.values()) {
+        if (c > 1) {
+          duplicated++;
+          extra += c - 1;
+        }
+      }
       process.send!({ id: m.id, messages, bytes, recipients: perRecipient.size, duplicated, extra, firstAt, lastAt });
     } else if (m.cmd === 'recipients') {
       process.send!({ id: m.id, recipients: [...perRecipient.entries()] });

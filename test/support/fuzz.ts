@@ -203,6 +203,7 @@ function mutateObject(rand: () => number, base: Record<string, unknown>, fields:
     // Legal but hostile text in the free-text fields: accepted, stored, and must come back escaped.
     o.firstName = pick(rand, HTML_MARKERS).slice(0, 100);
     o.lastName = pick(rand, ["O'Brien; DROP TABLE x", 'Zoë 李', '{{firstName}}']);
+    // eslint-disable-next-line no-control-regex -- the point is to keep control characters out of legal text
     o.comment = `${pick(rand, HTML_MARKERS)} ${pick(rand, HOSTILE_STRINGS.filter((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(s)))}`;
     return { value: o, mutation: 'hostile-but-legal-text' };
   }
