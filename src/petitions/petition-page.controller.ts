@@ -86,7 +86,10 @@ export class PetitionPageController {
   }
 
   private async page(petition: Petition, extra: { values?: Record<string, unknown>; errors?: { path: string; message: string }[]; closedMessage?: string }) {
-    const values = { ...(extra.values ?? {}) };
+    // Re-rendered form values are what a form posts: strings (a JSON body could send objects the template can't show).
+    const values: Record<string, unknown> = Object.fromEntries(
+      Object.entries(extra.values ?? {}).filter(([, v]) => typeof v === 'string' || typeof v === 'boolean'),
+    );
     values.optIn = values.optIn === true || (typeof values.optIn === 'string' && /^(1|true|yes|on)$/i.test(values.optIn));
     return renderPetitionPage({
       slug: petition.slug,

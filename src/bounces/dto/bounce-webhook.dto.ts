@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsObject,
   IsEmail,
   IsIn,
   IsISO8601,
@@ -61,7 +62,7 @@ export class BounceWebhookEventDto {
 
 export class BounceWebhookDto {
   @ApiProperty({ type: [BounceWebhookEventDto], minItems: 1, maxItems: 500 })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => BounceWebhookEventDto)
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => BounceWebhookEventDto)
   events: BounceWebhookEventDto[];
 }
 

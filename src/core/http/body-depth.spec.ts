@@ -1,4 +1,4 @@
-import { MAX_BODY_DEPTH, nestedDeeperThan } from './body-depth';
+import { MAX_BODY_DEPTH, nestedDeeperThan, requestShapeProblem } from './body-depth';
 
 const nest = (levels: number): unknown => {
   let v: unknown = 'leaf';
@@ -21,5 +21,19 @@ describe('nestedDeeperThan', () => {
     expect(nestedDeeperThan(Buffer.alloc(10))).toBe(false);
     expect(nestedDeeperThan(new (require('node:stream').PassThrough)())).toBe(false);
     expect(nestedDeeperThan({ events: Array.from({ length: 500 }, () => ({ type: 'hard' })) })).toBe(false);
+  });
+});
+
+describe('requestShapeProblem', () => {
+  it('refuses NUL and lone surrogates in values and keys, anywhere in the body', () => {
+    expect(requestShapeProblem({ email: '\ud800' })).toMatch(/valid Unicode/);
+    expect(requestShapeProblem({ events: [{ detail: 'a\u0000b' }] })).toMatch(/NUL/);
+    expect(requestShapeProblem({ ['k\udc00']: 1 })).toMatch(/valid Unicode/);
+    expect(requestShapeProblem('x\u0000')).toMatch(/NUL/);
+  });
+
+  it('accepts ordinary text, including emoji (surrogate pairs) and accents', () => {
+    expect(requestShapeProblem({ firstName: 'Zoë 🗳️', comment: 'Line one\nline two\ttab' })).toBeNull();
+    expect(requestShapeProblem(undefined)).toBeNull();
   });
 });

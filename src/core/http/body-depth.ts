@@ -2,26 +2,53 @@
 export const MAX_BODY_DEPTH = 64;
 
 /**
- * True when a parsed body nests arrays/objects deeper than `max`. Iterative on purpose: the point is to refuse
- * bodies like 20,000 nested arrays (40 KB) before the recursive validation pipe (class-transformer) walks them —
- * that recursion overflows the stack and can abort the whole process, not just fail the request.
+ * NUL (PostgreSQL text cannot hold it) and lone UTF-16 surrogates (not Unicode; `encodeURI` in validators throws on
+ * them): no endpoint has a use for either, and letting one through turns a bad request into a 500 deep inside.
  */
-export function nestedDeeperThan(body: unknown, max: number = MAX_BODY_DEPTH): boolean {
-  const stack: [unknown, number][] = [[body, 1]];
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function hasUnstorableText(value: string): boolean {
+  return UNSTORABLE.test(value);
+}
+
+/**
+ * What is wrong with a parsed request part (body, query, params) before any pipe sees it, or null. Iterative on
+ * purpose: a body like 20,000 nested arrays (40 KB) must be refused before the recursive validation pipe
+ * (class-transformer) walks it — that recursion overflows the stack and can abort the whole process.
+ */
+export function requestShapeProblem(input: unknown, max: number = MAX_BODY_DEPTH): string | null {
+  const stack: [unknown, number][] = [[input, 1]];
   while (stack.length) {
     const [value, depth] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (hasUnstorableText(value)) return 'Text must be valid Unicode without NUL characters';
+      continue;
+    }
     // Only what a JSON or form parser produces: streams (CSV uploads) and buffers (raw MIME reports) are not walked.
     if (!isPlainData(value)) continue;
-    if (depth > max) return true;
-    const children = Array.isArray(value) ? value : Object.values(value as Record<string, unknown>);
-    for (const child of children) if (isPlainData(child)) stack.push([child, depth + 1]);
+    if (depth > max) return `Body is nested too deeply (more than ${max} levels)`;
+    if (Array.isArray(value)) {
+      for (const child of value) stack.push([child, depth + 1]);
+    } else {
+      for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+        if (hasUnstorableText(key)) return 'Text must be valid Unicode without NUL characters';
+        stack.push([child, depth + 1]);
+      }
+    }
   }
-  return false;
+  return null;
+}
+
+/** True when a parsed body nests arrays/objects deeper than `max`. */
+export function nestedDeeperThan(body: unknown, max: number = MAX_BODY_DEPTH): boolean {
+  return requestShapeProblem(body, max)?.startsWith('Body is nested') ?? false;
 }
 
 function isPlainData(value: unknown): value is object {
   if (value === null || typeof value !== 'object') return false;
   if (Array.isArray(value)) return true;
   const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  // Query strings parse into objects whose prototype is itself a null-prototype object (fast-querystring).
+  return proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null;
 }

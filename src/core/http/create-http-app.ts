@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { Env } from '../config/env';
 import { setupDocs } from '../docs/openapi';
 import { registerQueueDashboard } from '../queue/queue-dashboard';
-import { MAX_BODY_DEPTH, nestedDeeperThan } from './body-depth';
+import { requestShapeProblem } from './body-depth';
 import { errorBody } from './http-exception.filter';
 
 /** The one route that takes a raw text/csv body as a stream (subscriber import, SUB-4). */
@@ -55,12 +55,12 @@ export async function createHttpApp(module: DynamicModule, env: Env): Promise<Ne
   // Raw MIME reports (DSN/ARF bounce intake) arrive as bytes: their signature covers the bytes, the parser wants them.
   fastify.addContentTypeParser(['message/rfc822', 'multipart/report'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  // A 40 KB body of 20,000 nested arrays parses fine, then overflows the stack of the recursive validation pipe and
-  // aborts the process (found by the REL-2 fuzz): refuse over-deep bodies before any handler or pipe sees them.
+  // Refused before any handler or pipe sees them (found by the REL-2 fuzz): bodies nested so deep that the recursive
+  // validation pipe overflows the stack and aborts the process, and NUL or lone surrogates anywhere in the body, query
+  // or path, which PostgreSQL or validators would turn into a 500.
   fastify.addHook('preValidation', async (req, reply) => {
-    if (nestedDeeperThan(req.body)) {
-      return reply.code(400).send(errorBody(400, `Body is nested too deeply (more than ${MAX_BODY_DEPTH} levels)`));
-    }
+    const problem = requestShapeProblem(req.body) ?? requestShapeProblem(req.query) ?? requestShapeProblem(req.params);
+    if (problem) return reply.code(400).send(errorBody(400, problem));
   });
 
   // Errors Fastify raises before a handler runs (bad JSON, body too large, wrong content type) reach Nest's

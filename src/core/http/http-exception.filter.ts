@@ -9,7 +9,8 @@ export interface ErrorBody {
   details?: unknown;
 }
 
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003']);
+// Network errors, and PostgreSQL SQLSTATEs of a server restarting, refusing connections or out of connection slots.
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003', '08004', '55000', '53300']);
 
 /** Database or Redis unreachable (a restart, a failover): the client should retry, so 503 rather than 500. */
 export function isTransientInfrastructureError(e: unknown): boolean {
@@ -17,7 +18,7 @@ export function isTransientInfrastructureError(e: unknown): boolean {
   if (!err) return false;
   const code = err.code ?? err.driverError?.code;
   if (code && TRANSIENT_CODES.has(code)) return true;
-  return /Connection terminated|connection timeout|Driver not Connected|Connection is closed|the database system is (starting|shutting) up|terminating connection|MaxRetriesPerRequest|Stream isn't writeable/i.test(
+  return /Connection terminated|connection timeout|Driver not Connected|Connection is closed|the database system is (starting|shutting) up|is not currently accepting connections|too many clients|terminating connection|MaxRetriesPerRequest|Stream isn't writeable/i.test(
     err.message ?? '',
   );
 }
