@@ -12,28 +12,39 @@ export function hasUnstorableText(value: string): boolean {
   return UNSTORABLE.test(value);
 }
 
+export interface ShapeProblem {
+  /** Where in the part, as validation errors name fields: `rules.value[1]`; empty for the part itself. */
+  path: string;
+  message: string;
+}
+
+const TEXT_PROBLEM = 'must be valid Unicode text without NUL characters';
+
+const childPath = (parent: string, key: string | number) =>
+  typeof key === 'number' ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key;
+
 /**
  * What is wrong with a parsed request part (body, query, params) before any pipe sees it, or null. Iterative on
  * purpose: a body like 20,000 nested arrays (40 KB) must be refused before the recursive validation pipe
  * (class-transformer) walks it — that recursion overflows the stack and can abort the whole process.
  */
-export function requestShapeProblem(input: unknown, max: number = MAX_BODY_DEPTH): string | null {
-  const stack: [unknown, number][] = [[input, 1]];
+export function requestShapeProblem(input: unknown, max: number = MAX_BODY_DEPTH): ShapeProblem | null {
+  const stack: [unknown, number, string][] = [[input, 1, '']];
   while (stack.length) {
-    const [value, depth] = stack.pop()!;
+    const [value, depth, path] = stack.pop()!;
     if (typeof value === 'string') {
-      if (hasUnstorableText(value)) return 'Text must be valid Unicode without NUL characters';
+      if (hasUnstorableText(value)) return { path, message: TEXT_PROBLEM };
       continue;
     }
     // Only what a JSON or form parser produces: streams (CSV uploads) and buffers (raw MIME reports) are not walked.
     if (!isPlainData(value)) continue;
-    if (depth > max) return `Body is nested too deeply (more than ${max} levels)`;
+    if (depth > max) return { path, message: `Body is nested too deeply (more than ${max} levels)` };
     if (Array.isArray(value)) {
-      for (const child of value) stack.push([child, depth + 1]);
+      value.forEach((child, i) => stack.push([child, depth + 1, childPath(path, i)]));
     } else {
       for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-        if (hasUnstorableText(key)) return 'Text must be valid Unicode without NUL characters';
-        stack.push([child, depth + 1]);
+        if (hasUnstorableText(key)) return { path, message: `field names ${TEXT_PROBLEM}` };
+        stack.push([child, depth + 1, childPath(path, key)]);
       }
     }
   }
@@ -42,7 +53,7 @@ export function requestShapeProblem(input: unknown, max: number = MAX_BODY_DEPTH
 
 /** True when a parsed body nests arrays/objects deeper than `max`. */
 export function nestedDeeperThan(body: unknown, max: number = MAX_BODY_DEPTH): boolean {
-  return requestShapeProblem(body, max)?.startsWith('Body is nested') ?? false;
+  return requestShapeProblem(body, max)?.message.startsWith('Body is nested') ?? false;
 }
 
 function isPlainData(value: unknown): value is object {

@@ -60,7 +60,10 @@ export async function createHttpApp(module: DynamicModule, env: Env): Promise<Ne
   // or path, which PostgreSQL or validators would turn into a 500.
   fastify.addHook('preValidation', async (req, reply) => {
     const problem = requestShapeProblem(req.body) ?? requestShapeProblem(req.query) ?? requestShapeProblem(req.params);
-    if (problem) return reply.code(400).send(errorBody(400, problem));
+    if (problem) {
+      const message = problem.path ? `${problem.path}: ${problem.message}` : problem.message;
+      return reply.code(400).send(errorBody(400, message, problem.path ? [problem] : undefined));
+    }
   });
 
   // Errors Fastify raises before a handler runs (bad JSON, body too large, wrong content type) reach Nest's
