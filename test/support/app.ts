@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { DataSource } from 'typeorm';
 import { ApiModule } from '../../src/api.module';
@@ -113,7 +114,7 @@ export function testEnv(database: string, port: number, extra: Record<string, st
     DATABASE_POOL_SIZE: '8',
     MIGRATE_ON_START: 'false',
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: `clt_${runId()}_${database.slice(-12)}`,
+    REDIS_PREFIX: `clt_${runId()}_${database.slice(-16)}`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     TOKEN_SECRET: 'test-token-secret-0123456789abcdef0123456789',
     MAIL_OUTBOX_DIR: `/tmp/cloture-test-outbox/${database}`,
@@ -125,7 +126,9 @@ export function testEnv(database: string, port: number, extra: Record<string, st
 
 /** Boots the real app (api + worker by default) on a fresh copy of the migrated test database. */
 export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
-  const label = `${process.env.JEST_WORKER_ID ?? '0'}_${process.pid}_${++counter}`;
+  // Random part: Jest reloads this module for every test file, so worker id, pid and counter repeat across files,
+  // and a repeated label would share Redis keys (rate-limit blocks, queued jobs) with an earlier file's app.
+  const label = `${process.env.JEST_WORKER_ID ?? '0'}_${++counter}_${randomBytes(4).toString('hex')}`;
   const database = options.database ?? (await createTestDatabase(label));
   const port = await freePort();
   const env = testEnv(database, port, options.env);
