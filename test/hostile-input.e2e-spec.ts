@@ -44,4 +44,13 @@ describe('Hostile input (SEC-1, REL-2)', () => {
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(await rowCounts()).toEqual(before);
   });
+
+  it('a NUL in a token gets the token pages\' own 404, the same as any unknown token (UNSUB-5)', async () => {
+    const unknown = await t.request('GET', '/unsubscribe/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { key: false });
+    for (const path of ['/unsubscribe/%00', '/preferences/a%00b']) {
+      const res = await t.request('GET', path, { key: false });
+      expect(res.status).toBe(404);
+      expect(res.text).toBe(unknown.text);
+    }
+  });
 });

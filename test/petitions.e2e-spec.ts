@@ -374,10 +374,7 @@ describe('Petitions (PET-1..5, TGT-2)', () => {
       expect((await sign(t, 'no-such-petition')).status).toBe(404);
       // Fastify answers 414 for a path parameter over 100 characters.
       expect((await sign(t, 'a'.repeat(300))).status).toBe(414);
-      // A NUL in the path is refused at the edge (400) before any lookup; the rest are simply unknown slugs.
-      expect((await sign(t, '%00')).status).toBe(400);
-      expect((await t.request('GET', '/p/%00', { key: false })).status).toBe(400);
-      for (const slug of ['a'.repeat(99) + '-', 'UPPER%20case', '..%2F..']) {
+      for (const slug of ['%00', 'a'.repeat(99) + '-', 'UPPER%20case', '..%2F..']) {
         expect((await sign(t, slug)).status).toBe(404);
         expect((await t.request('GET', `/api/v1/public/petitions/${slug}`, { key: false })).status).toBe(404);
         expect((await t.request('GET', `/p/${slug}`, { key: false })).status).toBe(404);

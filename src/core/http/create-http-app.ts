@@ -56,10 +56,11 @@ export async function createHttpApp(module: DynamicModule, env: Env): Promise<Ne
   fastify.addContentTypeParser(['message/rfc822', 'multipart/report'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // Refused before any handler or pipe sees them (found by the REL-2 fuzz): bodies nested so deep that the recursive
-  // validation pipe overflows the stack and aborts the process, and NUL or lone surrogates anywhere in the body, query
-  // or path, which PostgreSQL or validators would turn into a 500.
+  // validation pipe overflows the stack and aborts the process, and NUL or lone surrogates anywhere in the body or
+  // query, which PostgreSQL or validators would turn into a 500.
   fastify.addHook('preValidation', async (req, reply) => {
-    const problem = requestShapeProblem(req.body) ?? requestShapeProblem(req.query) ?? requestShapeProblem(req.params);
+    // Path parameters are left to their routes: a tampered token must get the token pages' own 404 (UNSUB-5).
+    const problem = requestShapeProblem(req.body) ?? requestShapeProblem(req.query);
     if (problem) {
       const message = problem.path ? `${problem.path}: ${problem.message}` : problem.message;
       return reply.code(400).send(errorBody(400, message, problem.path ? [problem] : undefined));
