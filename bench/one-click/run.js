@@ -1,24 +1,8 @@
 /**
- * Runs one-click-bench.ts with a tiny swc require hook (no ts-node in the project):
+ * Runs one-click-bench.ts with the swc require hook of bench/support/register.js:
  *   node bench/one-click/run.js [--seconds 10] [--connections 50]
  */
-const { readFileSync } = require('node:fs');
-const swc = require('@swc/core');
-
-require.extensions['.ts'] = function compileTs(module, filename) {
-  const { code } = swc.transformSync(readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2022',
-      keepClassNames: true,
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  });
-  module._compile(code, filename);
-};
+require('../support/register.js');
 
 require('./one-click-bench.ts')
   .main()

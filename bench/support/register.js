@@ -15,7 +15,8 @@ require.extensions['.ts'] = function compileTs(module, filename) {
       keepClassNames: true,
     },
     module: { type: 'commonjs' },
-    sourceMaps: 'inline',
+    // BENCH_NO_SOURCE_MAPS: app processes a bench starts skip source maps, so their RSS is the app's, not the compiler's.
+    sourceMaps: process.env.BENCH_NO_SOURCE_MAPS ? false : 'inline',
   });
   module._compile(code, filename);
 };
