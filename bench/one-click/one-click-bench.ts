@@ -20,21 +20,18 @@
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ApiModule } from '../../src/api.module';
 import { loadEnv } from '../../src/core/config/env';
 import { createHttpApp } from '../../src/core/http/create-http-app';
-import { runMigrations } from '../../src/core/database/prepare-database';
 import { PreferenceLinksService } from '../../src/preferences/preference-links.service';
+import { arg, freePort, freshMigratedDatabase, randomIp } from '../support/bench-process';
 
 const autocannon = require('autocannon');
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cloture_bench_one_click';
-const args = process.argv.slice(2);
-const arg = (name: string, def: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) || def : def);
 const SECONDS = arg('--seconds', 10);
 const CONNECTIONS = arg('--connections', 50);
 const SUBSCRIBERS = arg('--subscribers', 300_000);
@@ -50,28 +47,6 @@ interface Result {
   errors: number;
 }
 
-const randomIp = () => `10.${(Math.random() * 255) | 0}.${(Math.random() * 255) | 0}.${(Math.random() * 255) | 0}`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function resetDatabase(): Promise<void> {
-  const u = new URL(DB_URL);
-  const name = decodeURIComponent(u.pathname.slice(1));
-  u.pathname = '/postgres';
-  const admin = new Client({ connectionString: u.toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  await runMigrations(loadEnv({ DATABASE_URL: DB_URL, NODE_ENV: 'test' }));
-}
 
 async function run(name: string, url: string, method: string, paths: () => string, expectStatus = 200): Promise<Result> {
   const r = await autocannon({
@@ -111,7 +86,7 @@ async function run(name: string, url: string, method: string, paths: () => strin
 export async function main(): Promise<void> {
   const started = new Date().toISOString();
   const loadBefore = loadavg()[0].toFixed(1);
-  await resetDatabase();
+  await freshMigratedDatabase(DB_URL);
   const db = new Client({ connectionString: DB_URL });
   await db.connect();
   await db.query(

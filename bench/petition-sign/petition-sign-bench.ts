@@ -23,7 +23,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -31,13 +30,11 @@ import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { ApiModule } from '../../src/api.module';
 import { loadEnv } from '../../src/core/config/env';
 import { createHttpApp } from '../../src/core/http/create-http-app';
-import { runMigrations } from '../../src/core/database/prepare-database';
+import { arg, freePort, freshMigratedDatabase, randomIp } from '../support/bench-process';
 
 const autocannon = require('autocannon');
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cloture_bench_petition_sign';
-const args = process.argv.slice(2);
-const arg = (name: string, def: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) || def : def);
 const SECONDS = arg('--seconds', 10);
 const CONNECTIONS = arg('--connections', 50);
 
@@ -52,28 +49,6 @@ interface Result {
   errors: number;
 }
 
-const randomIp = () => `10.${(Math.random() * 255) | 0}.${(Math.random() * 255) | 0}.${(Math.random() * 255) | 0}`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function resetDatabase(): Promise<void> {
-  const u = new URL(DB_URL);
-  const name = decodeURIComponent(u.pathname.slice(1));
-  u.pathname = '/postgres';
-  const admin = new Client({ connectionString: u.toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  await runMigrations(loadEnv({ DATABASE_URL: DB_URL, NODE_ENV: 'test' }));
-}
 
 async function run(name: string, url: string, method: 'GET' | 'POST', next: () => { path: string; body?: string }): Promise<Result> {
   const r = await autocannon({
@@ -112,7 +87,7 @@ async function run(name: string, url: string, method: 'GET' | 'POST', next: () =
 export async function main(): Promise<void> {
   const started = new Date().toISOString();
   const loadBefore = loadavg()[0].toFixed(1);
-  await resetDatabase();
+  await freshMigratedDatabase(DB_URL);
   const port = await freePort();
   const prefix = `bench_petition_sign_${process.pid}`;
   const env = loadEnv({

@@ -6,8 +6,11 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { loadEnv } from '../../src/core/config/env';
+import { runMigrations } from '../../src/core/database/prepare-database';
 
 export const ROOT = join(__dirname, '..', '..');
 export const OUT = join(ROOT, 'bench', 'out');
@@ -57,15 +60,40 @@ export async function pg(name: string): Promise<Client> {
   return c;
 }
 
-/** Drops and recreates a bench database (never the dev one: names must start with cloture_bench_). */
-export async function freshDatabase(name: string): Promise<void> {
+/** Drops and recreates the bench database at `url` (never the dev one: names must start with cloture_bench_). */
+async function recreateDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.slice(1));
   if (!name.startsWith('cloture_bench_')) throw new Error(`refusing to reset ${name}`);
-  const admin = new Client({ connectionString: dbUrl('postgres') });
+  u.pathname = '/postgres';
+  const admin = new Client({ connectionString: u.toString() });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
 }
+
+export async function freshDatabase(name: string): Promise<void> {
+  await recreateDatabase(dbUrl(name));
+}
+
+/** A fresh bench database at `url`, migrated with the real migrations (for benches that boot the app in-process). */
+export async function freshMigratedDatabase(url: string): Promise<void> {
+  await recreateDatabase(url);
+  await runMigrations(loadEnv({ DATABASE_URL: url, NODE_ENV: 'test' }));
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A random client address per request (with TRUST_PROXY), so per-IP limits stay in the path without being the bottleneck. */
+export const randomIp = () => `10.${(Math.random() * 255) | 0}.${(Math.random() * 255) | 0}.${(Math.random() * 255) | 0}`;
 
 export async function databaseExists(name: string): Promise<boolean> {
   const admin = new Client({ connectionString: dbUrl('postgres') });
