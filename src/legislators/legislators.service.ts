@@ -9,23 +9,11 @@ import {
   SENATOR_COLUMNS,
   UPSERT_SENATORS_SQL,
 } from './legislator-queries';
-import { parseRoster, Roster } from './roster-file';
+import { parseRoster, Roster, RosterSenator } from './roster-file';
 
 /** A senator as every module sees one: names, state, contact, and the leadership roles held now. */
-export interface SenatorView {
-  bioguideId: string;
+export interface SenatorView extends Omit<RosterSenator, 'officialName' | 'termStart' | 'termEnd'> {
   name: string;
-  firstName: string;
-  lastName: string;
-  state: string;
-  party: string | null;
-  senateClass: number | null;
-  stateRank: 'senior' | 'junior' | null;
-  office: string | null;
-  address: string | null;
-  phone: string | null;
-  url: string | null;
-  contactForm: string | null;
   inOffice: boolean;
   roles: LeadershipRole[];
 }
