@@ -7,37 +7,19 @@
 export interface Queryable {
   query(sql: string, params?: unknown[]): Promise<{ rows: any[] }>;
 }
+import { ORG_SETTINGS as TEST_ORG_SETTINGS, SENATE_ACTION_HTML } from '../../test/support/blast-factories';
 import { ADMIN_KEY, sleep } from './bench-process';
 
-export const ORG_SETTINGS = {
-  legalName: 'Stop the Stall PAC',
-  postalAddress: 'PO Box 1234\nDenver, CO 80201',
-  sendingDomain: 'mail.stopthestall.example',
-  defaultFromName: 'Stop the Stall',
-  defaultFromEmail: 'action@mail.stopthestall.example',
-  defaultReplyTo: 'team@stopthestall.example',
-  disclaimerKind: 'not_authorized',
-  nonDeductibleNotice: true,
-  orgCapPerDay: null,
-};
+const { extraNotices: _notices, ...testOrganization } = TEST_ORG_SETTINGS;
+/** The e2e tests' organization without their extra notice, and no org-wide cap (benches send blast after blast). */
+export const ORG_SETTINGS = { ...testOrganization, orgCapPerDay: null };
 
-/** A US Senate campaign's action email (merge fields with fallbacks, a call to action, a donation ask). */
+/** The e2e tests' US Senate campaign action email (merge fields with fallbacks, a call to action, a donation ask). */
 export const ACTION_EMAIL = {
   name: 'Bench: stop the stall',
   subject: '{{default firstName "Friend"}}, the Senate is stalling again',
   preheader: 'Two minutes: tell them to schedule the vote',
-  htmlBody: `<!doctype html>
-<html><body>
-<p>{{default firstName "Friend"}},</p>
-<p>For the third week running, the Senate's leadership has refused to schedule a vote on the Election Security Act.
-The bill has the votes to pass. What it does not have is a place on the calendar.</p>
-<p>{{#if state}}Your senators from {{state}} can change that.{{else}}Your two senators can change that.{{/if}}
-A leader who hears from enough constituents schedules the vote; one who hears nothing keeps stalling.</p>
-<p><a href="https://act.example.org/sign/election-security">Sign the petition to Senate leadership</a></p>
-<p>Then call the Capitol switchboard at (202) 224-3121 and ask for your senators' offices.</p>
-<p><a href="https://act.example.org/donate">Chip in $5 to keep this campaign on the air</a> (contributions are limited to $3,500 per person per election).</p>
-<p>Thank you for standing up,<br>The Stop the Stall team</p>
-</body></html>`,
+  htmlBody: SENATE_ACTION_HTML,
 };
 
 export function organizerApi(port: number) {
