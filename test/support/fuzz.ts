@@ -313,6 +313,29 @@ function anySlug(rand: () => number, ctx: FuzzContext): { slug: string; open: bo
   return { slug: pick(rand, HOSTILE_SEGMENTS), open: false };
 }
 
+/**
+ * A form POST as a hostile client sends it: usually the urlencoded form, sometimes bad UTF-8 (10 %), the same fields
+ * as JSON (10 %), or a wrong content type (up to `wrongTypeBelow`).
+ */
+function formVariant(rand: () => number, m: { value: unknown; mutation: string }, wrongTypeBelow: number) {
+  let ct = 'application/x-www-form-urlencoded';
+  let body: Buffer = Buffer.from(formEncode(m.value));
+  let mutation = m.mutation;
+  const r = rand();
+  if (r < 0.1) {
+    body = spliceBytes(rand, body.toString());
+    mutation = 'bad-utf8';
+  } else if (r < 0.2) {
+    ct = 'application/json';
+    body = jsonBody(m.value);
+    mutation = `json:${m.mutation}`;
+  } else if (r < wrongTypeBelow) {
+    ct = pick(rand, CONTENT_TYPES_WRONG);
+    mutation = `content-type:${ct}`;
+  }
+  return { ct, body, mutation };
+}
+
 const makers: { weight: number; make: Maker }[] = [
   {
     weight: 18,
@@ -406,21 +429,7 @@ const makers: { weight: number; make: Maker }[] = [
       const email = fuzzEmail(i);
       const m = mutateObject(rand, validSignature(rand, email), SIGN_FIELDS);
       const target = anySlug(rand, ctx);
-      let body: Buffer = Buffer.from(formEncode(m.value));
-      let mutation = m.mutation;
-      let ct = 'application/x-www-form-urlencoded';
-      const r = rand();
-      if (r < 0.1) {
-        body = spliceBytes(rand, body.toString());
-        mutation = 'bad-utf8';
-      } else if (r < 0.2) {
-        ct = 'application/json';
-        body = jsonBody(m.value);
-        mutation = `json:${m.mutation}`;
-      } else if (r < 0.25) {
-        ct = pick(rand, CONTENT_TYPES_WRONG);
-        mutation = `content-type:${ct}`;
-      }
+      const { ct, body, mutation } = formVariant(rand, m, 0.25);
       return { endpoint: 'POST petition page form', mutation, method: 'POST', path: `/p/${target.slug}`, headers: { 'content-type': ct }, body, signEmail: emailOf(m.value) };
     },
   },
@@ -438,21 +447,7 @@ const makers: { weight: number; make: Maker }[] = [
       const token = genuine ? ctx.preferencesToken : tamperToken(rand, ctx.preferencesToken);
       const base: Record<string, unknown> = { action: 'save', frequency: 'weekly', topics: [ctx.topicId], shownTopics: [ctx.topicId] };
       const m = mutateObject(rand, base, ['action', 'frequency', 'topics', 'shownTopics']);
-      let ct = 'application/x-www-form-urlencoded';
-      let body: Buffer = Buffer.from(formEncode(m.value));
-      let mutation = m.mutation;
-      const r = rand();
-      if (r < 0.1) {
-        body = spliceBytes(rand, body.toString());
-        mutation = 'bad-utf8';
-      } else if (r < 0.2) {
-        ct = 'application/json';
-        body = jsonBody(m.value);
-        mutation = `json:${m.mutation}`;
-      } else if (r < 0.27) {
-        ct = pick(rand, CONTENT_TYPES_WRONG);
-        mutation = `content-type:${ct}`;
-      }
+      const { ct, body, mutation } = formVariant(rand, m, 0.27);
       return { endpoint: 'POST preferences', mutation: genuine ? mutation : `tampered-token ${mutation}`, method: 'POST', path: `/preferences/${token}`, headers: { 'content-type': ct }, body };
     },
   },
