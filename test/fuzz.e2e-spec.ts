@@ -1,11 +1,12 @@
 import { ConfirmationTokenService } from '../src/double-opt-in/confirmation-token.service';
 import { UnsubscribeTokenService } from '../src/preferences/unsubscribe-token.service';
 import { bootApp, TestApp } from './support/app';
-import { describeFindings, fuzzBaseline, fuzzRequests, fuzzVerdict, runFuzz } from './support/fuzz';
+import { describeFindings, fuzzBaseline, fuzzRequests, fuzzVerdict, prototypeSweep, runFuzz } from './support/fuzz';
 import { createFuzzFixtures, FUZZ_APP_ENV } from './support/fuzz-fixtures';
 
 /**
- * REL-2 (small): 300 seeded hostile requests over every public endpoint — petition sign (JSON, form, wrong content
+ * REL-2 (small): every prototype key through every parser of every public endpoint, then 300 seeded hostile requests
+ * over every public endpoint — petition sign (JSON, form, wrong content
  * types), petition JSON and page, preferences, unsubscribe, confirmation pages, bounce/DSN/SES webhooks. No answer
  * may be a 5xx, no injected HTML may come back unescaped, and no row may appear that an accepted request does not
  * explain. The 10,000-request run is `npm run bench:fuzz` (bench/fuzz/).
@@ -37,15 +38,24 @@ describe('Fuzz of the public endpoints (REL-2, SEC-1)', () => {
     const before = await fuzzBaseline(query);
     const startedAt = new Date((await t.query(`SELECT now() AS now`))[0].now);
 
-    const results = await runFuzz(t.url, fuzzRequests(ctx, 300, 20261122), 4);
+    const prototypeBefore = Object.getOwnPropertyNames(Object.prototype).sort();
+    const sweep = [...prototypeSweep(ctx)];
+    const results = await runFuzz(t.url, [...sweep, ...fuzzRequests(ctx, 300, 20261122)], 4);
     // Queued work (thank-you mail) has no bearing on rows; the verdict reads the database as the requests left it.
     const verdict = await fuzzVerdict(query, startedAt, before, results);
 
-    expect(verdict.requests).toBe(300);
+    expect(verdict.requests).toBe(300 + sweep.length);
     expect(describeFindings(verdict.serverErrors)).toEqual([]);
     expect(describeFindings(verdict.transportErrors)).toEqual([]);
     expect(describeFindings(verdict.reflected)).toEqual([]);
     expect(verdict.strayRows).toEqual({});
+    // Prototype keys went through every parser (forms, JSON, multipart, query): the process' prototype is untouched,
+    // and the app still serves after its background rounds ran.
+    expect(sweep.length).toBeGreaterThan(90);
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeBefore);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await t.request('GET', `/p/${ctx.slug}`, { key: false })).status).toBe(200);
+    expect((await t.request('GET', '/api/v1/settings')).status).toBe(200);
     // The run exercised both sides: plenty of rejections, some accepted signatures.
     expect(results.filter((r) => r.status >= 400 && r.status < 500).length).toBeGreaterThan(150);
     expect(verdict.acceptedSignatures).toBeGreaterThan(0);

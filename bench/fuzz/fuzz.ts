@@ -11,13 +11,16 @@
  * tampered tokens, forged signatures, hostile X-Forwarded-For. The generator is test/support/fuzz.ts (the test
  * suite runs 300 of the same requests).
  *
- * Verdict: 0 answers >= 500 (and no dropped connection), no injected HTML reflected unescaped, and 0 rows that an
- * accepted request does not explain (every table counted before and after). Exit code 1 on a failed verdict.
+ * Verdict: 0 answers >= 500 (and no dropped connection), no injected HTML reflected unescaped, 0 rows that an
+ * accepted request does not explain (every table counted before and after), and the app still serving (a public page,
+ * an organizer read, readiness) 3 s after the last request, past several background rounds. Prototype keys go
+ * through every parser: JSON, urlencoded (bracket and dot notation), multipart field names, query strings.
+ * Exit code 1 on a failed verdict.
  */
 import { ConfirmationTokenService } from '../../src/double-opt-in/confirmation-token.service';
 import { UnsubscribeTokenService } from '../../src/preferences/unsubscribe-token.service';
 import type { Env } from '../../src/core/config/env';
-import { describeFindings, fuzzBaseline, fuzzRequests, fuzzVerdict, runFuzz } from '../../test/support/fuzz';
+import { describeFindings, fuzzBaseline, fuzzRequests, fuzzVerdict, prototypeSweep, runFuzz } from '../../test/support/fuzz';
 import { createFuzzFixtures, FUZZ_APP_ENV } from '../../test/support/fuzz-fixtures';
 import { ADMIN_KEY, arg, buildApp, dropRedisPrefix, fmt, freshDatabase, log, machine, pg, startApp, stop, TOKEN_SECRET, writeReport } from '../support/bench-process';
 
@@ -64,7 +67,11 @@ async function main(): Promise<void> {
     log(`fuzzing ${fmt(REQUESTS)} requests (seed ${SEED}, ${CONCURRENCY} in flight)`);
     let done = 0;
     const t0 = Date.now();
-    const results = await runFuzz(base, fuzzRequests(ctx, REQUESTS, SEED), CONCURRENCY, () => {
+    // The prototype-key sweep (every key × parser × endpoint) first, then the seeded random stream.
+    const results = await runFuzz(base, (function* () {
+      yield* prototypeSweep(ctx);
+      yield* fuzzRequests(ctx, REQUESTS, SEED);
+    })(), CONCURRENCY, () => {
       if (++done % 1000 === 0) log(`${fmt(done)} sent`);
     });
     const seconds = (Date.now() - t0) / 1000;
@@ -81,7 +88,15 @@ async function main(): Promise<void> {
       console.log(`app error log (last 10):\n${logged.map((l) => l.slice(0, 3000)).join('\n')}`);
     }
     if (app.child.exitCode !== null || app.child.signalCode !== null) console.log(`APP DIED (${app.child.exitCode ?? app.child.signalCode}):\n${app.output.join('').slice(-6000)}`);
-    const appAlive = app.child.exitCode === null && (await fetch(`${base}/health`).then((r) => r.ok, () => false));
+    // Shared-state damage (a polluted prototype) kills the process seconds later, in a background round: wait for
+    // several reconcile rounds, then the app must still answer a public page, an organizer read and readiness.
+    await new Promise((r) => setTimeout(r, 3000));
+    const answers = async (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers }).then((r) => r.ok, () => false);
+    const appAlive =
+      app.child.exitCode === null &&
+      (await answers('/health/ready')) &&
+      (await answers(`/p/${ctx.slug}`)) &&
+      (await answers('/api/v1/settings', { authorization: `Bearer ${ADMIN_KEY}` }));
     const pass = verdict.serverErrors.length === 0 && verdict.transportErrors.length === 0 && verdict.reflected.length === 0 && Object.keys(verdict.strayRows).length === 0 && appAlive;
 
     const lines = [

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadEnv } from '../../src/core/config/env';
 import { runMigrations } from '../../src/core/database/prepare-database';
+import { NODE_FLAGS } from '../../test/support/process';
 
 export const ROOT = join(__dirname, '..', '..');
 export const OUT = join(ROOT, 'bench', 'out');
@@ -144,7 +145,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 /** Starts `bench/out/dist/<script>` as its own process with exactly this environment. */
 export function startNode(name: string, script: string, scriptArgs: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [join(DIST, script), ...scriptArgs], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, join(DIST, script), ...scriptArgs], {
     cwd: OUT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -158,13 +158,20 @@ export interface PetitionPageModel {
   footer?: string[];
 }
 
+/** The hosted form's fields (the names its inputs post). */
+const FORM_FIELDS = ['email', 'firstName', 'lastName', 'zip', 'state', 'comment', 'optIn'] as const;
+type FormField = (typeof FORM_FIELDS)[number];
+
 export function renderPetitionPage(m: PetitionPageModel): string {
-  const errors = (m.errors ?? []).map((e) => ({ field: e.path.split(/[.[]/)[0] || 'email', message: e.message }));
-  const fields: Record<string, { name: string; error: string }> = {};
-  for (const e of errors) {
-    fields[e.field] ??= { name: e.field, error: '' };
-    fields[e.field].error = fields[e.field].error ? `${fields[e.field].error}; ${e.message}` : e.message;
-  }
+  // Error paths come from the client's field names: only the form's own fields get an entry (a summary line for any
+  // other points at the first field), so no client-chosen key is ever written into an object.
+  const errors = (m.errors ?? []).map((e) => {
+    const name = e.path.split(/[.[]/)[0];
+    return { field: (FORM_FIELDS as readonly string[]).includes(name) ? name : 'email', message: e.message };
+  });
+  const fields = Object.fromEntries(
+    FORM_FIELDS.map((name) => [name, { name, error: errors.filter((e) => e.field === name).map((e) => e.message).join('; ') }]),
+  ) as Record<FormField, { name: string; error: string }>;
   const content = petitionTemplate({
     ...m,
     action: `/p/${m.slug}`,
@@ -177,7 +184,7 @@ export function renderPetitionPage(m: PetitionPageModel): string {
     errors,
     fields,
     states: STATES,
-    askState: m.askState || !!fields.state,
+    askState: m.askState || !!fields.state.error,
   });
   return layout({ pageTitle: m.errors?.length ? `Error: ${m.title}` : m.title, content, footer: m.footer ?? [] });
 }

@@ -3,6 +3,7 @@ import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiNotFoundResponse, ApiOkRes
 import { Throttle } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../core/http/auth.decorators';
+import { isPrototypeKey } from '../core/http/request-shape';
 import { PreferenceFormDto } from './dto/preference-form.dto';
 import { PreferencePageExceptionFilter, TOKEN_PAGE_HEADERS } from './preference-page.filter';
 import { InvalidLinkException, PreferencesService } from './preferences.service';
@@ -23,11 +24,12 @@ export const PAGE_BUTTON_FIELD = 'from';
  */
 async function readFields(req: FastifyRequest): Promise<Record<string, unknown>> {
   if (!req.isMultipart()) return (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
-  const fields: Record<string, unknown> = {};
+  // Null prototype, and prototype keys skipped: the field names come from whoever posts.
+  const fields: Record<string, unknown> = Object.create(null);
   try {
     for await (const part of req.parts({ limits: { fields: 20, fieldSize: 1024, files: 1, fileSize: 16 * 1024 } })) {
       if (part.type === 'file') part.file.resume();
-      else fields[part.fieldname] = part.value;
+      else if (!isPrototypeKey(part.fieldname)) fields[part.fieldname] = part.value;
     }
   } catch {
     // A malformed or oversized body does not make the unsubscribe any less wanted.

@@ -59,4 +59,7 @@ export const FUZZ_APP_ENV = {
   PETITION_SIGNATURES_PER_IP_PER_DAY: '1000000',
   BOUNCE_WEBHOOK_SECRET: 'fuzz-webhook-secret-0123456789',
   SES_SNS_AUTO_CONFIRM: 'false',
+  // Background work (the blast reconciler reads settings through TypeORM, logs through pino) runs several times during
+  // a run, so damage a request did to shared state (a polluted prototype) shows before the verdict.
+  BLAST_RECONCILE_INTERVAL_MS: '500',
 };

@@ -119,6 +119,14 @@ const HOSTILE_EMAILS: string[] = [
   'x\u0000@example.org',
 ];
 
+/** Keys that reach an object's prototype when a parser or a copy treats them as paths (REL-2: prototype keys). */
+const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', '__proto__[error]', 'constructor[prototype][error]', 'a[__proto__][error]', '__proto__.error'];
+
+/** A query string of prototype keys, in the bracket and dot notations query parsers expand. */
+function prototypeQuery(rand: () => number): string {
+  return `${pct(pick(rand, PROTOTYPE_KEYS))}=fz&${pct(pick(rand, PROTOTYPE_KEYS))}[x]=1`;
+}
+
 const HOSTILE_VALUES: (() => unknown)[] = [
   () => null,
   () => true,
@@ -187,10 +195,15 @@ function mutateObject(rand: () => number, base: Record<string, unknown>, fields:
     o[pick(rand, ['admin', 'status', 'id', 'subscriberId', 'createdAt', 'petitionId', '$where', 'constructor'])] = hostileValue(rand);
     return { value: o, mutation: 'extra-field' };
   }
-  if (r < 0.30) {
-    return { value: JSON.parse(`{"__proto__":{"isAdmin":true},"email":"${String(o.email)}","zip":"80202"}`), mutation: 'proto-key' };
+  if (r < 0.36) {
+    // An own property named like a prototype key (what JSON.parse or a form parser yields), sent in whatever body
+    // format the caller encodes: JSON keeps nesting, a form flattens to `__proto__[error]=…`.
+    const key = pick(rand, PROTOTYPE_KEYS);
+    const inner = rand() < 0.5 ? { error: 'fz', isAdmin: true } : 'fz';
+    Object.defineProperty(o, key, { value: rand() < 0.3 ? { nested: { [pick(rand, ['__proto__', 'constructor'])]: inner } } : inner, enumerable: true, writable: true, configurable: true });
+    return { value: o, mutation: `proto-key ${key}` };
   }
-  if (r < 0.62) {
+  if (r < 0.64) {
     const field = pick(rand, fields);
     o[field] = hostileValue(rand);
     return { value: o, mutation: `bad-${field}` };
@@ -363,7 +376,7 @@ const makers: { weight: number; make: Maker }[] = [
         endpoint: 'POST sign (json)',
         mutation,
         method: 'POST',
-        path: signPath(target.slug) + (rand() < 0.1 ? `?blast=${pick(rand, HOSTILE_SEGMENTS)}&ref=${pick(rand, HOSTILE_SEGMENTS)}` : ''),
+        path: signPath(target.slug) + (rand() < 0.1 ? `?blast=${pick(rand, HOSTILE_SEGMENTS)}&ref=${pick(rand, HOSTILE_SEGMENTS)}` : rand() < 0.05 ? `?${prototypeQuery(rand)}` : ''),
         headers: { 'content-type': 'application/json' },
         body,
         signEmail: emailOf(m.value),
@@ -384,7 +397,7 @@ const makers: { weight: number; make: Maker }[] = [
         body = spliceBytes(rand, raw);
         mutation = 'bad-utf8';
       } else if (r < 0.2) {
-        raw = `${raw}&${pick(rand, ['%', '%ZZ', 'email=%C3%28', 'email', '=x', '&&&', 'a[b]=1', 'a[]=1&a[]=2', '__proto__[x]=1', 'email=x&email=y'])}`;
+        raw = `${raw}&${pick(rand, ['%', '%ZZ', 'email=%C3%28', 'email', '=x', '&&&', 'a[b]=1', 'a[]=1&a[]=2', '__proto__[x]=1', 'constructor[prototype][error]=1', '__proto__=1', 'email=x&email=y'])}`;
         body = Buffer.from(raw);
         mutation = 'bad-form-encoding';
       }
@@ -412,14 +425,16 @@ const makers: { weight: number; make: Maker }[] = [
     weight: 6,
     make: (rand, ctx) => {
       const slug = rand() < 0.2 ? ctx.slug : pick(rand, HOSTILE_SEGMENTS);
-      return { endpoint: 'GET petition json', mutation: 'slug', method: rand() < 0.2 ? 'HEAD' : 'GET', path: `/api/v1/public/petitions/${slug}`, headers: {} };
+      const q = rand() < 0.15 ? `?${prototypeQuery(rand)}` : '';
+      return { endpoint: 'GET petition json', mutation: q ? 'prototype-query' : 'slug', method: rand() < 0.2 ? 'HEAD' : 'GET', path: `/api/v1/public/petitions/${slug}${q}`, headers: {} };
     },
   },
   {
     weight: 6,
     make: (rand, ctx) => {
       const slug = rand() < 0.5 ? ctx.slug : pick(rand, HOSTILE_SEGMENTS);
-      const q = rand() < 0.6 ? `?blast=${pick(rand, HOSTILE_SEGMENTS)}&ref=${pick(rand, HOSTILE_SEGMENTS)}&ref=2&x[y]=1` : '';
+      const r = rand();
+      const q = r < 0.5 ? `?blast=${pick(rand, HOSTILE_SEGMENTS)}&ref=${pick(rand, HOSTILE_SEGMENTS)}&ref=2&x[y]=1` : r < 0.65 ? `?${prototypeQuery(rand)}` : '';
       return { endpoint: 'GET petition page', mutation: q ? 'hostile-query' : 'slug', method: rand() < 0.2 ? 'HEAD' : 'GET', path: `/p/${slug}${q}`, headers: {} };
     },
   },
@@ -437,7 +452,8 @@ const makers: { weight: number; make: Maker }[] = [
     weight: 8,
     make: (rand, ctx) => {
       const token = rand() < 0.15 ? ctx.preferencesToken : tamperToken(rand, rand() < 0.5 ? ctx.preferencesToken : ctx.unsubscribeToken);
-      return { endpoint: 'GET preferences', mutation: 'token', method: rand() < 0.3 ? 'HEAD' : 'GET', path: `/preferences/${token}`, headers: {} };
+      const q = rand() < 0.1 ? `?${prototypeQuery(rand)}` : '';
+      return { endpoint: 'GET preferences', mutation: q ? 'prototype-query' : 'token', method: rand() < 0.3 ? 'HEAD' : 'GET', path: `/preferences/${token}${q}`, headers: {} };
     },
   },
   {
@@ -466,6 +482,7 @@ const makers: { weight: number; make: Maker }[] = [
         ['multipart/form-data; boundary=zz', Buffer.from('--zz\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Cl')],
         ['multipart/form-data; boundary=zz', Buffer.from(`--zz\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\n\r\n${'x'.repeat(40_000)}\r\n--zz--\r\n`)],
         ['multipart/form-data', Buffer.from('garbage')],
+        ['multipart/form-data; boundary=zz', Buffer.from(`--zz\r\nContent-Disposition: form-data; name="${pick(rand, PROTOTYPE_KEYS)}"\r\n\r\nfz\r\n--zz\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--zz--\r\n`)],
         ['application/json', Buffer.from('{"List-Unsubscribe":"One-Click"')],
         ['application/json', jsonBody(hostileValue(rand))],
         [pick(rand, CONTENT_TYPES_WRONG), Buffer.from(String(pick(rand, HOSTILE_STRINGS)))],
@@ -569,6 +586,48 @@ const makers: { weight: number; make: Maker }[] = [
 ];
 
 const TOTAL_WEIGHT = makers.reduce((n, m) => n + m.weight, 0);
+
+/**
+ * Every prototype key through every parser of every public endpoint, deterministically (REL-2): JSON bodies, urlencoded
+ * forms (bracket and dot notation as written), multipart field names, and query strings. A random sample reaches a
+ * given endpoint × key × format only now and then; this sweep reaches each once, before the random requests.
+ */
+export function* prototypeSweep(ctx: FuzzContext): Generator<FuzzRequest> {
+  const forms = { 'content-type': 'application/x-www-form-urlencoded' };
+  const json = { 'content-type': 'application/json' };
+  for (const [i, key] of PROTOTYPE_KEYS.entries()) {
+    const email = fuzzEmail(900_000 + i);
+    const sign = { email, firstName: 'Ada', lastName: 'Lovelace', zip: '80202' };
+    const form = `${pct(key)}=fz&${new URLSearchParams(sign).toString()}`;
+    const withKey = (base: Record<string, unknown>) => JSON.stringify(base).replace(/^\{/, `{${JSON.stringify(key)}:{"error":"fz"},`);
+    const multipart = Buffer.from(
+      `--zz\r\nContent-Disposition: form-data; name="${key}"\r\n\r\nfz\r\n--zz\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--zz--\r\n`,
+    );
+    const mutation = `prototype-sweep ${key}`;
+    const bodies: [string, string, Record<string, string>, Buffer, string?][] = [
+      ['POST sign (json)', signPath(ctx.slug), json, Buffer.from(withKey(sign)), email],
+      ['POST sign (form)', signPath(ctx.slug), forms, Buffer.from(form), email],
+      ['POST petition page form', `/p/${ctx.slug}`, forms, Buffer.from(form), email],
+      ['POST petition page form', `/p/${ctx.slug}`, json, Buffer.from(withKey(sign)), email],
+      ['POST preferences', `/preferences/${ctx.preferencesToken}`, forms, Buffer.from(`${pct(key)}=fz&action=save&frequency=weekly`)],
+      ['POST unsubscribe', `/unsubscribe/${ctx.unsubscribeToken}`, forms, Buffer.from(`${pct(key)}=fz&List-Unsubscribe=One-Click`)],
+      ['POST unsubscribe', `/unsubscribe/${ctx.unsubscribeToken}`, { 'content-type': 'multipart/form-data; boundary=zz' }, multipart],
+      ['POST confirm', `/confirm/${ctx.confirmToken}`, forms, Buffer.from(`${pct(key)}=fz`)],
+      ['POST webhooks/bounces', '/webhooks/bounces', json, Buffer.from(withKey({ events: [{ type: 'hard', email: 'nobody@example.org' }] }))],
+    ];
+    for (const [endpoint, path, headers, body, signEmail] of bodies) yield { endpoint, mutation, method: 'POST', path, headers: { ...headers }, body, signEmail };
+    const query = `${pct(key)}=fz&${pct(key)}[x]=1`;
+    for (const [endpoint, path] of [
+      ['GET petition page', `/p/${ctx.slug}`],
+      ['GET petition json', `/api/v1/public/petitions/${ctx.slug}`],
+      ['GET preferences', `/preferences/${ctx.preferencesToken}`],
+      ['GET/HEAD unsubscribe', `/unsubscribe/${ctx.unsubscribeToken}`],
+      ['GET confirm', `/confirm/${ctx.confirmToken}`],
+    ]) {
+      yield { endpoint, mutation: `prototype-sweep query ${key}`, method: 'GET', path: `${path}?${query}`, headers: {} };
+    }
+  }
+}
 
 /** `count` requests, deterministic for a seed. */
 export function* fuzzRequests(ctx: FuzzContext, count: number, seed: number): Generator<FuzzRequest> {

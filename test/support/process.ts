@@ -10,9 +10,12 @@ export interface RunningProcess {
   exited: Promise<number | string>;
 }
 
+/** Node flags of every entrypoint, as `npm start` and the Dockerfile run them (defence against prototype pollution). */
+export const NODE_FLAGS = ['--disable-proto=throw'];
+
 /** Starts a built entrypoint (`dist/main.js`, `dist/worker.js`, `dist/cli.js`) with exactly the given environment. */
 export function startNode(script: string, args: string[], env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, [join(ROOT, script), ...args], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, join(ROOT, script), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

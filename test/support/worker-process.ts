@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Env } from '../../src/core/config/env';
+import { NODE_FLAGS } from './process';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -26,7 +27,7 @@ export class WorkerProcess {
   }
 
   start(): this {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'worker.js')], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, join(ROOT, 'dist', 'worker.js')], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { Env } from '../config/env';
 import { setupDocs } from '../docs/openapi';
 import { registerQueueDashboard } from '../queue/queue-dashboard';
-import { requestShapeProblem } from './body-depth';
+import { requestShapeProblem } from './request-shape';
 import { errorBody } from './http-exception.filter';
 
 /** The one route that takes a raw text/csv body as a stream (subscriber import, SUB-4). */

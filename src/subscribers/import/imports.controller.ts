@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { Caller } from '../../api-keys/api-keys.service';
 import { ApiKeyAuth, CurrentCaller } from '../../core/http/auth.decorators';
+import { assertSafeShape } from '../../core/http/request-shape';
 import { ImportDto } from './dto/import.dto';
 import { importView, ImportsService } from './imports.service';
 
@@ -31,9 +32,11 @@ export class ImportsController {
   @ApiAcceptedResponse({ type: ImportDto })
   async upload(@Req() req: FastifyRequest, @Query() query: Record<string, unknown>, @CurrentCaller() caller: Caller) {
     if (req.isMultipart()) {
-      const fields: Record<string, unknown> = { ...query };
+      // A null-prototype record: field names come from the client.
+      const fields: Record<string, unknown> = Object.assign(Object.create(null), query);
       for await (const part of req.parts()) {
         if (part.type === 'field') {
+          assertSafeShape({ [part.fieldname]: part.value });
           fields[part.fieldname] = part.value;
           continue;
         }

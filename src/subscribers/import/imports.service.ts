@@ -6,6 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { Repository } from 'typeorm';
 import type { Caller } from '../../api-keys/api-keys.service';
 import { Env } from '../../core/config/env';
+import { assertSafeShape } from '../../core/http/request-shape';
 import { JOBS, QUEUES, RunImportJob } from '../../core/queue/queues';
 import { CONSENT_TEXT_MAX_LENGTH, FieldError, cleanTags } from '../subscriber-fields';
 import { ImportMapping, MappingError, resolveMapping, validateMappingShape } from './import-mapping';
@@ -66,6 +67,8 @@ export class ImportsService {
       } catch {
         throw badRequest('mapping', 'must be a JSON object, e.g. {"email":"E-mail","firstName":"First name"}');
       }
+      // JSON inside a query or form field never passed the edge's check of parsed bodies.
+      assertSafeShape(parsed, 'mapping');
       try {
         mapping = validateMappingShape(parsed);
       } catch (e) {

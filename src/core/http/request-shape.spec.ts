@@ -1,4 +1,4 @@
-import { MAX_BODY_DEPTH, nestedDeeperThan, requestShapeProblem } from './body-depth';
+import { isPrototypeKey, MAX_BODY_DEPTH, nestedDeeperThan, requestShapeProblem } from './request-shape';
 
 const nest = (levels: number): unknown => {
   let v: unknown = 'leaf';
@@ -35,5 +35,24 @@ describe('requestShapeProblem', () => {
   it('accepts ordinary text, including emoji (surrogate pairs) and accents', () => {
     expect(requestShapeProblem({ firstName: 'Zoë 🗳️', comment: 'Line one\nline two\ttab' })).toBeNull();
     expect(requestShapeProblem(undefined)).toBeNull();
+  });
+});
+
+describe('prototype keys', () => {
+  it('recognises __proto__, constructor and prototype alone and in bracket or dot notation', () => {
+    for (const k of ['__proto__', 'constructor', 'prototype', '__proto__[x]', 'constructor[prototype][x]', 'a[__proto__]', 'a.__proto__.b', 'x[ constructor ]']) {
+      expect({ k, hit: isPrototypeKey(k) }).toEqual({ k, hit: true });
+    }
+    for (const k of ['proto', '__proto', 'constructors', 'myprototype', 'email', 'customFields', 'a[b]', '']) {
+      expect({ k, hit: isPrototypeKey(k) }).toEqual({ k, hit: false });
+    }
+  });
+
+  it('refuses them at any depth of a parsed body, naming the path', () => {
+    expect(requestShapeProblem(JSON.parse('{"a":{"b":[{"__proto__":{"x":1}}]}}'))).toEqual({ path: 'a.b[0].__proto__', message: expect.stringMatching(/__proto__, constructor or prototype/) });
+    const form = Object.create(null);
+    form['constructor[prototype][x]'] = '1';
+    expect(requestShapeProblem(form)?.path).toBe('constructor[prototype][x]');
+    expect(requestShapeProblem({ constructorName: 'x', prototypeId: 1 })).toBeNull();
   });
 });

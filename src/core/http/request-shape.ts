@@ -1,3 +1,5 @@
+import { BadRequestException } from '@nestjs/common';
+
 /** Deepest JSON body any endpoint needs (segment rule trees stop at 10 levels); deeper bodies are refused. */
 export const MAX_BODY_DEPTH = 64;
 
@@ -19,6 +21,24 @@ export interface ShapeProblem {
 }
 
 const TEXT_PROBLEM = 'must be valid Unicode text without NUL characters';
+
+/**
+ * Names that reach an object's prototype when used as a property key. A body, query string or multipart form never
+ * needs them, and any code that copies client keys into a plain object (`o[key] = …`, a bracket-notation form
+ * parser, a deep merge) would let them rewrite `Object.prototype` for the whole process — one request then breaks
+ * every later one. Refused at the edge whatever the parser: also as a segment of bracket or dot notation
+ * (`__proto__[x]`, `constructor[prototype][y]`, `a.__proto__.b`).
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export const PROTOTYPE_KEY_PROBLEM = 'field names must not be __proto__, constructor or prototype (alone or in bracket/dot notation)';
+
+export function isPrototypeKey(key: string): boolean {
+  if (PROTOTYPE_KEYS.has(key)) return true;
+  // Cheap pre-check: the plain keys of every real request skip the split.
+  if (!/proto|constructor/i.test(key)) return false;
+  return key.split(/[[\].]+/).some((part) => PROTOTYPE_KEYS.has(part.trim()));
+}
 
 const childPath = (parent: string, key: string | number) =>
   typeof key === 'number' ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key;
@@ -44,6 +64,7 @@ export function requestShapeProblem(input: unknown, max: number = MAX_BODY_DEPTH
     } else {
       for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
         if (hasUnstorableText(key)) return { path, message: `field names ${TEXT_PROBLEM}` };
+        if (isPrototypeKey(key)) return { path: childPath(path, key), message: PROTOTYPE_KEY_PROBLEM };
         stack.push([child, depth + 1, childPath(path, key)]);
       }
     }
@@ -62,4 +83,15 @@ function isPlainData(value: unknown): value is object {
   const proto = Object.getPrototypeOf(value);
   // Query strings parse into objects whose prototype is itself a null-prototype object (fast-querystring).
   return proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+/**
+ * The edge check for parts the HTTP hook cannot see (multipart text fields, JSON held inside a string field): throws
+ * the same 400 `requestShapeProblem` gives, its path under `prefix`.
+ */
+export function assertSafeShape(value: unknown, prefix = ''): void {
+  const problem = requestShapeProblem(value);
+  if (!problem) return;
+  const path = [prefix, problem.path].filter(Boolean).join(problem.path.startsWith('[') ? '' : '.');
+  throw new BadRequestException({ message: path ? `${path}: ${problem.message}` : problem.message, details: [{ path, message: problem.message }] });
 }
