@@ -112,7 +112,7 @@ export async function main(): Promise<void> {
   const a = await freeze('Bench freeze A');
   const b = await freeze('Bench freeze B');
 
-  const claim = claimSql(false);
+  const claim = claimSql();
   const claims: number[] = [];
   for (let i = 0; i < 20; i++) {
     const t0 = process.hrtime.bigint();

@@ -12,11 +12,13 @@ export const FREEZE_LOCK_KEY = 0x0b1a_5701;
 
 /**
  * Suppression (SUB-5, COMP-3) of subscriber `s`: its address' keyed hash is in suppressions. `$keyParam` is the
- * current suppression key (bytea); the hash is pgcrypto's hmac over the lower-cased address, as SubscribersService
- * computes it. Primary key lookup per row; callers pass `FALSE` instead when the table is empty.
+ * current suppression key (bytea); the hash is pgcrypto's hmac(bytea, bytea) over the UTF-8 bytes of the lower-cased
+ * address, as SubscribersService computes it (there is no hmac(text, bytea): the text must be converted). Primary key
+ * lookup per row; the freeze passes `FALSE` instead when the table is empty (test/blast-sql.e2e-spec.ts prepares
+ * every variant against PostgreSQL, since the empty-table one hid a broken statement until the first erasure).
  */
 export const suppressedSql = (keyParam: string) =>
-  `EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = encode(hmac(lower(s.email), ${keyParam}::bytea, 'sha256'), 'hex'))`;
+  `EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = encode(hmac(convert_to(lower(s.email), 'UTF8'), ${keyParam}::bytea, 'sha256'), 'hex'))`;
 
 const topicOptOutSql = (topicParam: string) =>
   `(${topicParam}::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM subscriber_topic_opt_outs o WHERE o.subscriber_id = s.id AND o.topic_id = ${topicParam}::uuid))`;
@@ -65,10 +67,11 @@ export function freezeSql(segmentSql: string, anySuppressions: boolean): string 
  * Claim up to $4 due pending rows of one batch (seq in [$2, $3)) for worker $5, re-checking each person just before
  * the send (MSG-6, UNSUB-4): current status, suppression, topic opt-out, frequency and org caps. Failing rows become
  * `skipped` with the reason; the others `sending`. SKIP LOCKED: two jobs on one batch split it, never share a row.
- * $6 priority, $7 org cap, $8 topic id, $9 suppression key. Uses blast_deliveries_pending_idx (blast_id, seq), and
+ * $6 priority, $7 org cap, $8 topic id, $9 suppression key (always checked: a chunk is at most 50 hmacs, and one
+ * statement for every case leaves no variant untested). Uses blast_deliveries_pending_idx (blast_id, seq), and
  * blast_deliveries_caps_idx per claimed person (a LATERAL lookup: never a scan of everyone's recent deliveries).
  */
-export function claimSql(anySuppressions: boolean): string {
+export function claimSql(): string {
   return `
     WITH picked AS (
       SELECT d.ctid AS row_ctid, d.subscriber_id, d.possible_duplicate
@@ -82,7 +85,7 @@ export function claimSql(anySuppressions: boolean): string {
       SELECT p.row_ctid, p.subscriber_id, p.possible_duplicate, s.email, s.first_name, s.last_name, s.zip, s.state, s.custom_fields,
              CASE
                WHEN s.id IS NULL OR s.status <> 'subscribed' THEN 'not_subscribed'
-               WHEN ${anySuppressions ? suppressedSql('$9') : 'FALSE AND $9::bytea IS NULL'} THEN 'suppressed'
+               WHEN ${suppressedSql('$9')} THEN 'suppressed'
                WHEN ${topicOptOutSql('$8')} THEN 'topic_opt_out'
                ELSE ${capSkipSql('$6', '$7')}
              END AS skip_reason
@@ -203,3 +206,20 @@ export const DELIVERY_COUNTS_SQL = `
          count(*) FILTER (WHERE skip_reason = 'org_cap')::int AS org_cap,
          count(*) FILTER (WHERE possible_duplicate AND status IN ('sent', 'bounced', 'complained'))::int AS possible_duplicates
     FROM blast_deliveries WHERE blast_id = $1`;
+
+/**
+ * One more consecutive failure of a blast that is sending (a freeze or claim that PostgreSQL refused); returns the
+ * new count. $1 blast, $2 the failure as the organizer may read it.
+ */
+export const RECORD_FAILURE_SQL = `
+  UPDATE blasts SET failure_count = failure_count + 1, last_failure = left($2, 500), last_failure_at = now()
+   WHERE id = $1 AND status = 'sending'
+  RETURNING failure_count`;
+
+/** After too many failures in a row: paused, saying why (resume clears the count). */
+export const PAUSE_FOR_FAILURES_SQL = `
+  UPDATE blasts SET status = 'paused', pause_reason = left($2, 500), updated_at = now()
+   WHERE id = $1 AND status = 'sending'
+  RETURNING id`;
+
+export const CLEAR_FAILURES_SQL = `UPDATE blasts SET failure_count = 0 WHERE id = $1 AND failure_count > 0`;

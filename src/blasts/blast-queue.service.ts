@@ -8,7 +8,17 @@ import { FreezeBlastJob, JOBS, QUEUES, SendBlastBatchJob } from '../core/queue/q
 import { SegmentsService } from '../segments/segments.service';
 import { SettingsService } from '../settings/settings.service';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { COMPLETE_BLAST_SQL, FREEZE_LOCK_KEY, freezeSql, PENDING_BATCHES_SQL, rowsOf } from './blast-queries';
+import { describeDatabaseError, isTransientInfrastructureError } from '../core/database/database-errors';
+import {
+  CLEAR_FAILURES_SQL,
+  COMPLETE_BLAST_SQL,
+  FREEZE_LOCK_KEY,
+  freezeSql,
+  PAUSE_FOR_FAILURES_SQL,
+  PENDING_BATCHES_SQL,
+  RECORD_FAILURE_SQL,
+  rowsOf,
+} from './blast-queries';
 
 /** Bull keeps nothing we need after a job ends; failed jobs are removed too, so their id can be queued again. */
 const JOB_OPTIONS: JobOptions = {
@@ -18,6 +28,11 @@ const JOB_OPTIONS: JobOptions = {
   removeOnFail: true,
 };
 const ADD_BULK_CHUNK = 500;
+/**
+ * Failed freeze or claim attempts in a row (across job retries and reconciler rounds) before a blast pauses itself:
+ * a statement PostgreSQL refuses this often will not start working by itself, and an organizer must hear of it.
+ */
+export const MAX_CONSECUTIVE_FAILURES = 5;
 
 export const freezeJobId = (blastId: string) => `freeze:${blastId}`;
 /** Deterministic: queuing the same batch twice while it waits or runs is a no-op. `rescue` names a re-enqueue round. */
@@ -69,8 +84,33 @@ export class BlastQueueService {
         this.logger.warn(`blast ${blastId} paused: ${reason}`);
         return { frozen: false, total: 0, pending: 0, batches: 0 };
       }
+      await this.recordFailure(blastId, 'freeze', e);
       throw e;
     }
+  }
+
+  /**
+   * Counts a failed freeze or claim; the MAX_CONSECUTIVE_FAILURES-th in a row pauses the blast with the reason (the
+   * error's code and scrubbed message). A database that is down or restarting is not counted: retrying is right.
+   */
+  async recordFailure(blastId: string, stage: 'freeze' | 'send', e: unknown): Promise<void> {
+    if (isTransientInfrastructureError(e)) return;
+    const what = describeDatabaseError(e);
+    try {
+      const [row] = rowsOf<{ failure_count: number }>(await this.db.query(RECORD_FAILURE_SQL, [blastId, `${stage}: ${what}`]));
+      this.logger.warn(`blast ${blastId}: ${stage} failed (${row?.failure_count ?? '?'} in a row): ${what}`);
+      if (!row || row.failure_count < MAX_CONSECUTIVE_FAILURES) return;
+      const verb = stage === 'freeze' ? 'the audience could not be frozen' : 'recipients could not be claimed for sending';
+      const reason = `Paused after ${row.failure_count} failed attempts in a row: ${verb} (${what}). Resume once the cause is fixed.`;
+      if (rowsOf(await this.db.query(PAUSE_FOR_FAILURES_SQL, [blastId, reason])).length) this.logger.error(`blast ${blastId} paused: ${reason}`);
+    } catch (recordError) {
+      this.logger.warn(`blast ${blastId}: could not record a ${stage} failure: ${describeDatabaseError(recordError)}`);
+    }
+  }
+
+  /** A success ends a run of failures. */
+  async clearFailures(blastId: string): Promise<void> {
+    await this.db.query(CLEAR_FAILURES_SQL, [blastId]);
   }
 
   private async freezeNow(blastId: string): Promise<FreezeResult> {
@@ -98,7 +138,7 @@ export class BlastQueueService {
       const batchSize = this.env.SEND_BATCH_SIZE;
       const batches = Math.ceil(counts.pending / batchSize);
       await m.query(
-        `UPDATE blasts SET frozen_at = now(), progress_at = now(), batch_size = $2, batch_count = $3, updated_at = now() WHERE id = $1`,
+        `UPDATE blasts SET frozen_at = now(), progress_at = now(), batch_size = $2, batch_count = $3, failure_count = 0, updated_at = now() WHERE id = $1`,
         [blastId, batchSize, batches],
       );
       return { frozen: true, total: counts.total as number, pending: counts.pending as number, batches };

@@ -92,8 +92,7 @@ export class BlastSenderService implements OnModuleDestroy {
       return { sent: 0, skipped: 0, stoppedBy: blast?.status ?? 'missing' };
     }
     const renderer = await this.renderer(blast);
-    const [{ any }] = await this.db.query(`SELECT EXISTS (SELECT 1 FROM suppressions) AS any`);
-    const claim = claimSql(any);
+    const claim = claimSql();
     const orgCap = (await this.settings.get()).orgCapPerDay;
     const from = batch * blast.batchSize;
     const to = from + blast.batchSize;
@@ -118,10 +117,19 @@ export class BlastSenderService implements OnModuleDestroy {
     let sent = 0;
     let skipped = 0;
     try {
+      let claims = 0;
       while (wanted()) {
-        const claimed = rowsOf<ClaimedRow>(
-          await this.db.query(claim, [blastId, from, to, chunk, this.workerId, blast.priority, orgCap, blast.topicId, this.subscribers.suppressionKey]),
-        );
+        let claimed: ClaimedRow[];
+        try {
+          claimed = rowsOf<ClaimedRow>(
+            await this.db.query(claim, [blastId, from, to, chunk, this.workerId, blast.priority, orgCap, blast.topicId, this.subscribers.suppressionKey]),
+          );
+        } catch (e) {
+          // Counted on the blast: a claim that keeps failing pauses it with the reason instead of retrying unseen.
+          await this.queue.recordFailure(blastId, 'send', e);
+          throw e;
+        }
+        if (claims++ === 0 && blast.failureCount > 0) await this.queue.clearFailures(blastId);
         if (!claimed.length) break;
         skipped += claimed.filter((r) => r.status === 'skipped').length;
         const toSend = claimed.filter((r) => r.status === 'sending');

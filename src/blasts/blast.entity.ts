@@ -75,7 +75,7 @@ export class Blast {
   @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true })
   cancelledAt: Date | null;
 
-  /** Why the blast paused itself (the Bounces module's complaint-rate guard), null when paused by hand. */
+  /** Why the blast paused itself (complaint-rate guard, repeated freeze/send failures), null when paused by hand. */
   @Column({ name: 'pause_reason', type: 'text', nullable: true })
   pauseReason: string | null;
 
@@ -88,6 +88,17 @@ export class Blast {
   /** Messages re-sent after a worker died while they were in flight: each may have arrived twice (MSG-7). */
   @Column({ name: 'possible_duplicates', type: 'integer', default: 0 })
   possibleDuplicates: number;
+
+  /** Consecutive failed freeze/claim attempts; reset by a success or a resume (BlastFailures). */
+  @Column({ name: 'failure_count', type: 'integer', default: 0 })
+  failureCount: number;
+
+  /** The last failure, scrubbed of values (describeDatabaseError), for the organizer. */
+  @Column({ name: 'last_failure', type: 'text', nullable: true })
+  lastFailure: string | null;
+
+  @Column({ name: 'last_failure_at', type: 'timestamptz', nullable: true })
+  lastFailureAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

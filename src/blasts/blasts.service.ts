@@ -207,7 +207,7 @@ export class BlastsService {
   async resume(id: string): Promise<Blast> {
     const notReady = SettingsService.notReadyReason(await this.settings.get());
     if (notReady) throw new BadRequestException(`The organization settings are incomplete: ${notReady}`);
-    await this.transition(id, ['paused'], `status = 'sending', pause_reason = NULL, progress_at = now()`);
+    await this.transition(id, ['paused'], `status = 'sending', pause_reason = NULL, failure_count = 0, progress_at = now()`);
     const blast = await this.get(id);
     if (blast.frozenAt) await this.queue.enqueuePendingBatches(id, Date.now());
     else await this.queue.enqueueFreeze(id);

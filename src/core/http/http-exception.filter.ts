@@ -1,26 +1,13 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { describeDatabaseError, isTransientInfrastructureError, pgErrorCode } from '../database/database-errors';
 
 export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
   details?: unknown;
-}
-
-// Network errors, and PostgreSQL SQLSTATEs of a server restarting, refusing connections or out of connection slots.
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003', '08004', '55000', '53300']);
-
-/** Database or Redis unreachable (a restart, a failover): the client should retry, so 503 rather than 500. */
-export function isTransientInfrastructureError(e: unknown): boolean {
-  const err = e as { code?: string; message?: string; driverError?: { code?: string } } | null;
-  if (!err) return false;
-  const code = err.code ?? err.driverError?.code;
-  if (code && TRANSIENT_CODES.has(code)) return true;
-  return /Connection terminated|connection timeout|Driver not Connected|Connection is closed|the database system is (starting|shutting) up|is not currently accepting connections|too many clients|terminating connection|MaxRetriesPerRequest|Stream isn't writeable/i.test(
-    err.message ?? '',
-  );
 }
 
 /** Fastify's own errors (bad JSON, body too large, wrong content type) carry a statusCode and a FST_ code. */
@@ -61,10 +48,12 @@ export function toErrorResponse(exception: unknown, logger: Logger): { body: Err
   const fst = fastifyError(exception);
   if (fst) return { body: errorBody(fst.statusCode, fst.message), headers: {} };
   if (isTransientInfrastructureError(exception)) {
-    logger.warn(`service unavailable: ${(exception as Error).message}`);
+    logger.warn(`service unavailable: ${describeDatabaseError(exception)}`);
     return { body: errorBody(503, 'Service temporarily unavailable, retry shortly'), headers: { 'Retry-After': '5' } };
   }
-  logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+  // A failed statement is logged by its code and a scrubbed message, never with its SQL, parameters or DETAIL.
+  if (pgErrorCode(exception)) logger.error(`unhandled ${describeDatabaseError(exception)}`);
+  else logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
   return { body: errorBody(500, 'Internal server error'), headers: {} };
 }
 

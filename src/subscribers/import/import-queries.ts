@@ -13,6 +13,11 @@ CREATE TEMP TABLE import_staging (
   custom_fields jsonb
 ) ON COMMIT DROP`;
 
+/** One row per address (its first line in the file): what the merge works on. Temporary, like the staging table. */
+export const IMPORT_ROWS_TABLE_SQL = `
+CREATE TEMP TABLE import_rows ON COMMIT DROP AS
+SELECT DISTINCT ON (lower(email)) * FROM import_staging ORDER BY lower(email), line`;
+
 /**
  * Ids of imported rows are time-ordered (UUIDv7 layout: import start in ms, then the row's rank in address order,
  * then 48 bits from the address) instead of random: a million random uuids scatter inserts over the primary key

@@ -11,7 +11,7 @@ import { SubscribersService } from '../subscribers.service';
 import { MappingError, resolveMapping, ResolvedMapping, validateMappingShape } from './import-mapping';
 import { CopyBinaryFieldStream } from './copy-binary-field';
 import { cleanImportRow, copyLine } from './import-row';
-import { DROP_UNCHANGED_IMPORT_ROWS_SQL, MERGE_IMPORT_SQL, STAGING_TABLE_SQL } from './import-queries';
+import { DROP_UNCHANGED_IMPORT_ROWS_SQL, IMPORT_ROWS_TABLE_SQL, MERGE_IMPORT_SQL, STAGING_TABLE_SQL } from './import-queries';
 import { ImportRowIssue, ImportRowIssueReason } from './subscriber-import.entity';
 
 /** Returns a connection to the pool as broken, so that the pool closes it instead of handing it out again. */
@@ -235,10 +235,7 @@ export class ImportRunnerService {
       issues.push(...rows.map((r) => ({ line: r.line, reason, message: r.message })));
 
     const t0 = Date.now();
-    await client.query(
-      `CREATE TEMP TABLE import_rows ON COMMIT DROP AS
-       SELECT DISTINCT ON (lower(email)) * FROM import_staging ORDER BY lower(email), line`,
-    );
+    await client.query(IMPORT_ROWS_TABLE_SQL);
     const [{ n: distinct }] = (await client.query(`SELECT count(*)::int AS n FROM import_rows`)).rows;
     const duplicates = staged.staged - distinct;
     if (duplicates > 0) {
