@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
 import { API_KEY_ROLES, ApiKeyRole } from './api-keys/api-key.entity';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { Env, loadEnvOrExit } from './core/config/env';
 import { ensureDatabaseExists, pendingMigrations, runMigrations } from './core/database/prepare-database';
+import { installProcessLogging, logToStderr, setProcessLogLevel } from './core/logging/logging';
 import { MailService } from './core/mail/mail.service';
 import { LegislatorsService } from './legislators/legislators.service';
 
@@ -90,13 +92,20 @@ async function main() {
     out(`usage: npm run cli -- <command>\n\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}`);
     process.exit(name ? 2 : 0);
   }
+  // Logs are JSON lines on stderr; stdout carries only the command's result.
+  logToStderr();
+  installProcessLogging('warn');
   const env = loadEnvOrExit();
+  // A command's own output is its result: the app's routine info lines (module start-up) only under LOG_LEVEL=debug.
+  if (env.LOG_LEVEL === 'info') env.LOG_LEVEL = 'warn';
+  setProcessLogLevel(env.LOG_LEVEL);
   let ctx: INestApplicationContext | undefined;
   try {
     if (command.app) {
       await ensureDatabaseExists(env);
       if (env.MIGRATE_ON_START) await runMigrations(env);
-      ctx = await NestFactory.createApplicationContext(ApiModule.forRoot(env), { logger: ['error', 'warn'] });
+      ctx = await NestFactory.createApplicationContext(ApiModule.forRoot(env), { bufferLogs: true });
+      ctx.useLogger(ctx.get(Logger));
     }
     await command.run(parseArgs(rest), env, ctx);
   } catch (e) {

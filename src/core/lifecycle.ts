@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Env } from './config/env';
+import { describeDatabaseError } from './database/database-errors';
 import { DatabaseNotMigratedError, prepareDatabase } from './database/prepare-database';
 
 /** Create/migrate the database before booting; a refusal prints the command that migrates and exits 1. */
@@ -7,11 +8,9 @@ export async function prepareOrExit(env: Env): Promise<void> {
   try {
     await prepareDatabase(env);
   } catch (e) {
-    if (e instanceof DatabaseNotMigratedError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`Cannot prepare the database at ${redactedDbUrl(env)}: ${(e as Error).message}\n`);
+    const logger = new Logger('Database');
+    if (e instanceof DatabaseNotMigratedError) logger.error(e.message);
+    else logger.error(`Cannot prepare the database at ${redactedDbUrl(env)}: ${describeDatabaseError(e)}`);
     process.exit(1);
   }
 }

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
 import { createPrivateKey } from 'node:crypto';
 import {
@@ -261,7 +262,7 @@ export function loadEnvOrExit(): Env {
     return loadEnv(process.env);
   } catch (e) {
     if (e instanceof EnvValidationError) {
-      process.stderr.write(`${e.message}\n`);
+      new Logger('Config').error(e.message);
       process.exit(1);
     }
     throw e;

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { Env } from '../config/env';
+import { QueryLogger } from './query-logger';
 
 const SRC_ROOT = join(__dirname, '..', '..');
 const isCode = (f: string) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts') && !/\.spec\.(ts|js)$/.test(f);
@@ -45,7 +46,10 @@ export function dataSourceOptions(env: Env): DataSourceOptions {
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // JSON lines without SQL text or parameters (QueryLogger); statements slower than 10 s are named.
+    logging: ['error', 'warn', 'migration'],
+    logger: new QueryLogger(),
+    maxQueryExecutionTime: 10_000,
     extra: { max: env.DATABASE_POOL_SIZE, application_name: 'cloture' },
   };
 }
