@@ -78,6 +78,21 @@ describe('Segments (e2e)', () => {
     return names;
   }
 
+  /** The members a saved segment's rules select when evaluated later (references not re-judged). */
+  async function compiledMembers(rules: unknown): Promise<string[]> {
+    const filter = await segments.compile(rules, 1);
+    const rows = await t.query<{ id: string }>(`SELECT s.id FROM subscribers s WHERE s.status = 'subscribed' AND ${filter.sql}`, filter.params);
+    return rows.map((r) => nameOf(r.id)).sort();
+  }
+
+  /** Rules an organizer writes that name something that cannot match: 400 naming the rule, on preview and on save. */
+  async function expectRefused(rules: unknown, path: string): Promise<void> {
+    for (const [url, body] of [['/api/v1/segments/preview', { rules }], ['/api/v1/segments', { name: `refused ${randomUUID()}`, rules }]] as const) {
+      const res = await t.request('POST', url, { body });
+      expect({ url, status: res.status, paths: (res.body.details ?? []).map((d: { path: string }) => d.path) }).toEqual({ url, status: 400, paths: [path] });
+    }
+  }
+
   describe('each rule kind selects exactly the expected subscribed people (SEG-1)', () => {
     it.each<[string, unknown, string[]]>([
       ['tag', { tag: 'volunteer' }, ['ann', 'bob']],
@@ -138,14 +153,19 @@ describe('Segments (e2e)', () => {
     it('received: only deliveries with status sent count', async () => {
       expect(await members({ received: blastId })).toEqual(['ann']);
       expect(await members({ and: [{ tag: 'volunteer' }, { not: { received: blastId } }] })).toEqual(['bob']);
-      expect(await members({ received: randomUUID() })).toEqual([]);
+      // A blast that does not exist: refused where an organizer writes rules; a saved segment naming one that later
+      // disappeared matches nobody.
+      await expectRefused({ received: randomUUID() }, 'rules.received');
+      expect(await compiledMembers({ received: randomUUID() })).toEqual([]);
     });
 
-    it('signed: by slug or by id; unknown petitions match nobody', async () => {
+    it('signed: by slug or by id; unknown petitions are refused in new rules and match nobody in saved ones', async () => {
       expect(await members({ signed: 'save-the-senate' })).toEqual(['ann', 'dan']);
       expect(await members({ signed: petitionId.toUpperCase() })).toEqual(['ann', 'dan']);
-      expect(await members({ signed: 'no-such-petition' })).toEqual([]);
-      expect(await members({ signed: randomUUID() })).toEqual([]);
+      await expectRefused({ signed: 'no-such-petition' }, 'rules.signed');
+      await expectRefused({ signed: randomUUID() }, 'rules.signed');
+      expect(await compiledMembers({ signed: 'no-such-petition' })).toEqual([]);
+      expect(await compiledMembers({ signed: randomUUID() })).toEqual([]);
       expect(await members({ not: { signed: 'save-the-senate' } })).toEqual(['bob', 'cat', 'fay']);
       expect(await members({ or: [{ signed: 'save-the-senate' }, { signed: 'fund-elections' }] })).toEqual(['ann', 'bob', 'dan']);
     });
@@ -179,13 +199,15 @@ describe('Segments (e2e)', () => {
             or: [
               { tag: [evil, 'nobody-has-this'] },
               { field: 'firstName', op: 'in', value: [evil, '{"a":1}', 'x,y'] },
-              { custom: evil, op: 'exists' },
               { custom: 'remark', op: 'in', value: [evil, '"quoted"', '{x}', 1.5e300] },
               { custom: 'remark', op: 'prefix', value: evil },
-              { signed: evil },
             ],
           }),
         ).toEqual([]);
+        // As a field name or a petition reference it is not a value at all: refused, naming the rule.
+        await expectRefused({ custom: evil, op: 'exists' }, 'rules.custom');
+        await expectRefused({ signed: evil }, 'rules.signed');
+        expect(await compiledMembers({ signed: evil })).toEqual([]);
       }
       const [{ n }] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM subscribers`);
       expect(n).toBe(7);

@@ -6,7 +6,7 @@ import { Env } from '../core/config/env';
 import { MailService } from '../core/mail/mail.service';
 import { DoubleOptInService } from '../double-opt-in/double-opt-in.service';
 import { FieldError, flattenValidationErrors, RequestValidationException } from '../core/http/validation';
-import { normalizeEmail } from '../subscribers/email-address';
+import { normalizeEmail } from '../core/mail/email-address';
 import { disclaimerSentence } from '../settings/notices';
 import { SettingsService } from '../settings/settings.service';
 import { SubscribersService } from '../subscribers/subscribers.service';

@@ -177,10 +177,8 @@ describe('buildSegmentQuery: user text only ever travels as a parameter (SEG-2)'
       { field: 'lastName', op: 'neq', value: v },
       { field: 'source', op: 'in', value: [v] },
       { field: 'email', op: 'prefix', value: v },
-      { custom: v, op: 'eq', value: v },
-      { custom: v, op: 'exists' },
-      { custom: v, op: 'prefix', value: v },
-      { custom: v, op: 'gt', value: 1 },
+      { custom: 'employer', op: 'eq', value: v },
+      { custom: 'employer', op: 'prefix', value: v },
       { custom: 'k', op: 'in', value: [v, 2, false] },
       { signed: v },
     ];
@@ -195,6 +193,12 @@ describe('buildSegmentQuery: user text only ever travels as a parameter (SEG-2)'
       const carried = (p: string) => [p, p.replace(/\\(.)/g, '$1')].some((x) => x.toLowerCase().includes(attack.toLowerCase()));
       expect(paramStrings(q.params).some(carried)).toBe(true);
     });
+  });
+
+  it.each(attacks)('as a custom field name, %s is refused naming the rule (one safe pattern for field names)', (attack) => {
+    for (const rule of [{ custom: attack, op: 'exists' }, { custom: attack, op: 'gt', value: 1 }]) {
+      expect(() => build({ not: { or: [rule] } })).toThrow(expect.objectContaining({ errors: [expect.objectContaining({ path: 'rules.not.or[0].custom' })] }));
+    }
   });
 
   it('the SQL text is built only from the compiler constants: no client string appears in it', () => {
@@ -408,5 +412,43 @@ describe('parseRuleDate', () => {
 describe('randomLimitOrder (SEG-4)', () => {
   it('orders by a seeded hash bound as a parameter', () => {
     expect(randomLimitOrder("blast-1'; --", 3)).toEqual({ sql: 'md5(s.id::text || $3::text), s.id', params: ["blast-1'; --"] });
+  });
+});
+
+describe('buildSegmentQuery: values that do not exist are refused, naming the rule (issue 12 item 7)', () => {
+  const refs = { petitions: new Set<string>(), blasts: new Set<string>(), topics: new Set<string>() };
+  const errorsOf = (rules: unknown, references?: typeof refs) => {
+    try {
+      buildSegmentQuery(rules, { firstParamIndex: 1, references, petitionIdsBySlug: new Map() });
+      return [];
+    } catch (e) {
+      return (e as { errors: { path: string; message: string }[] }).errors;
+    }
+  };
+
+  it('refuses a state code that is not a USPS state or territory', () => {
+    expect(errorsOf({ state: ['CO', 'XX'] })).toEqual([{ path: 'rules.state[1]', message: '"XX" is not a USPS state or territory code' }]);
+    expect(errorsOf({ field: 'state', op: 'eq', value: 'ZZ' })).toEqual([expect.objectContaining({ path: 'rules.value' })]);
+    expect(errorsOf({ state: ['co', 'PR', 'DC'] })).toEqual([]);
+  });
+
+  it("refuses custom field names outside the safe pattern: a'b, spaces, prototype keys", () => {
+    for (const name of ["a'b", 'a b', '__proto__', 'constructor', '', 'x'.repeat(65)]) {
+      expect(errorsOf({ custom: name, op: 'exists' })).toEqual([expect.objectContaining({ path: 'rules.custom' })]);
+    }
+    expect(errorsOf({ custom: 'employer.name-2', op: 'exists' })).toEqual([]);
+  });
+
+  it('with the existing ids at hand, refuses petitions, blasts and topics that do not exist; without, they match nobody', () => {
+    const id = '11111111-1111-4111-8111-111111111111';
+    const rules = { or: [{ signed: "' OR 1=1" }, { signed: id }, { received: id }, { topicOptedOut: id }] };
+    expect(errorsOf(rules, refs).map((e) => [e.path, e.message])).toEqual([
+      ['rules.or[0].signed', `petition "' OR 1=1" does not exist`],
+      ['rules.or[1].signed', `petition "${id}" does not exist`],
+      ['rules.or[2].received', `blast "${id}" does not exist`],
+      ['rules.or[3].topicOptedOut', `topic "${id}" does not exist`],
+    ]);
+    expect(errorsOf(rules, { petitions: new Set([id]), blasts: new Set([id]), topics: new Set([id]) }).map((e) => e.path)).toEqual(['rules.or[0].signed']);
+    expect(errorsOf(rules)).toEqual([]);
   });
 });

@@ -1,4 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
+import { CUSTOM_FIELD_NAME_RULE, isCustomFieldName } from '../subscribers/subscriber-fields';
+import { isUspsState } from '../subscribers/zip-states';
 
 /**
  * The segment rule language (SEG-1) and its compiler to SQL (SEG-2) — the ONLY place rules become SQL.
@@ -63,6 +65,18 @@ export interface SegmentQueryContext {
   petitionIdsBySlug?: ReadonlyMap<string, string>;
   /** Path prefix in error messages (default `rules`, the request body field). */
   path?: string;
+  /**
+   * When given, `signed`, `received` and `topicOptedOut` rules naming something not in these sets are refused (400
+   * naming the rule): rules being saved or previewed. Without, they match nobody (a saved segment, later).
+   */
+  references?: SegmentReferences;
+}
+
+/** The petitions, blasts and topics that exist among those a tree names (lower-cased ids). */
+export interface SegmentReferences {
+  petitions: ReadonlySet<string>;
+  blasts: ReadonlySet<string>;
+  topics: ReadonlySet<string>;
 }
 
 export interface SegmentQuery {
@@ -173,6 +187,8 @@ class Compiler {
     private readonly petitionIdsBySlug?: ReadonlyMap<string, string>,
     /** Nodes compiled so far across this tree and every segment inlined into it. */
     private readonly expanded = { nodes: 0 },
+    /** Ids that exist, when references must be checked (this tree only; inlined saved segments are not re-judged). */
+    private readonly references?: SegmentReferences,
   ) {}
 
   /** Binds a value and returns its typed placeholder. */
@@ -240,11 +256,13 @@ class Compiler {
       case 'received': {
         const id = this.uuid(value, at, 'a blast id');
         if (id === undefined) return FALSE_SQL;
+        if (!this.known('blasts', id)) return this.missing('blast', id, at);
         return `EXISTS (SELECT 1 FROM blast_deliveries bd WHERE bd.subscriber_id = s.id AND bd.blast_id = ${this.param(id, 'uuid')} AND bd.status = 'sent')`;
       }
       case 'topicOptedOut': {
         const id = this.uuid(value, at, 'a topic id');
         if (id === undefined) return FALSE_SQL;
+        if (!this.known('topics', id)) return this.missing('topic', id, at);
         // Primary key (subscriber_id, topic_id) and subscriber_topic_opt_outs_topic_idx (topic_id, subscriber_id).
         return `EXISTS (SELECT 1 FROM subscriber_topic_opt_outs o WHERE o.subscriber_id = s.id AND o.topic_id = ${this.param(id, 'uuid')})`;
       }
@@ -298,6 +316,7 @@ class Compiler {
 
   private stateCode(value: unknown, path: string): string | undefined {
     if (typeof value !== 'string' || !/^[A-Za-z]{2}$/.test(value)) return void this.fail(path, 'must be a 2-letter state code');
+    if (!isUspsState(value.toUpperCase())) return void this.fail(path, `${quoteForMessage(value)} is not a USPS state or territory code`);
     return value.toUpperCase();
   }
 
@@ -414,7 +433,7 @@ class Compiler {
   private custom(rule: Record<string, unknown>, path: string): string {
     const key = this.text(rule.custom, `${path}.custom`, 'the custom field name (a string)');
     if (key === undefined) return FALSE_SQL;
-    if (key.length > 100) return this.fail(`${path}.custom`, 'must be at most 100 characters');
+    if (!isCustomFieldName(key)) return this.fail(`${path}.custom`, CUSTOM_FIELD_NAME_RULE);
     const op = this.op(rule, path, CUSTOM_OPS, 'a custom field');
     if (!op) return FALSE_SQL;
     const vpath = `${path}.value`;
@@ -462,15 +481,29 @@ class Compiler {
     return `COALESCE(${num} ${COMPARE_SQL[op]} ${this.param(String(rule.value), 'numeric')}, FALSE)`;
   }
 
+  /**
+   * With `references` (the rules an organizer is saving or previewing), a petition, blast or topic that does not
+   * exist is a 400 naming the rule; without (a saved segment evaluated later), it matches nobody.
+   */
+  private missing(kind: 'petition' | 'blast' | 'topic', ref: string, path: string): string {
+    return this.references ? this.fail(path, `${kind} ${quoteForMessage(ref)} does not exist`) : FALSE_SQL;
+  }
+
+  private known(kind: 'blasts' | 'topics', id: string): boolean {
+    return !this.references || this.references[kind].has(id.toLowerCase());
+  }
+
   private signed(value: unknown, path: string): string {
     const ref = this.text(value, path, 'a petition id or slug');
     if (ref === undefined) return FALSE_SQL;
     let petition: string;
-    if (UUID.test(ref)) petition = this.param(ref.toLowerCase(), 'uuid');
-    else if (this.petitionIdsBySlug) {
-      // Slugs are lower-case (petitions' check constraint); an unknown one matches nobody.
+    if (UUID.test(ref)) {
+      if (this.references && !this.references.petitions.has(ref.toLowerCase())) return this.missing('petition', ref, path);
+      petition = this.param(ref.toLowerCase(), 'uuid');
+    } else if (this.petitionIdsBySlug) {
+      // Slugs are lower-case (petitions' check constraint); an unknown one matches nobody (or is refused, above).
       const id = this.petitionIdsBySlug.get(ref.toLowerCase());
-      if (!id) return FALSE_SQL;
+      if (!id) return this.missing('petition', ref, path);
       petition = this.param(id, 'uuid');
     } else petition = `(SELECT p.id FROM petitions p WHERE p.slug = ${this.param(ref.toLowerCase(), 'text')})`;
     // petition_signatures_petition_subscriber_idx and subscribers_id_subscribed_idx: a semi-join of two index-only scans.
@@ -537,6 +570,8 @@ export function buildSegmentQuery(rules: unknown, ctx: SegmentQueryContext): Seg
     ctx.segments ?? new Map(),
     ctx.selfId ? [ctx.selfId.toLowerCase()] : [],
     ctx.petitionIdsBySlug,
+    { nodes: 0 },
+    ctx.references,
   );
   const sql = compiler.rule(rules, ctx.path ?? 'rules', 1);
   if (compiler.errors.length) throw new InvalidSegmentRulesException(compiler.errors);
@@ -566,6 +601,18 @@ export function segmentReferences(rules: unknown): string[] {
     if (typeof node.segment === 'string' && UUID.test(node.segment)) found.add(node.segment.toLowerCase());
   });
   return [...found];
+}
+
+/** The ids a tree's `signed` (uuid form), `received` and `topicOptedOut` rules name, lower-cased (for existence checks). */
+export function referencedIds(rules: unknown): { petitions: string[]; blasts: string[]; topics: string[] } {
+  const out = { petitions: new Set<string>(), blasts: new Set<string>(), topics: new Set<string>() };
+  walkRules(rules, (node) => {
+    const add = (set: Set<string>, v: unknown) => typeof v === 'string' && UUID.test(v) && set.add(v.toLowerCase());
+    add(out.petitions, node.signed);
+    add(out.blasts, node.received);
+    add(out.topics, node.topicOptedOut);
+  });
+  return { petitions: [...out.petitions], blasts: [...out.blasts], topics: [...out.topics] };
 }
 
 /** The petition slugs (not ids) a tree's `{"signed": …}` rules name, lower-cased: the service resolves them to ids. */

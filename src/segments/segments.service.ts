@@ -9,7 +9,9 @@ import {
   InvalidSegmentRulesException,
   MAX_SEGMENT_NESTING,
   petitionSlugReferences,
+  referencedIds,
   SegmentQuery,
+  SegmentReferences,
   SegmentRuleError,
   segmentReferences,
 } from './segment-query';
@@ -45,7 +47,7 @@ export class SegmentsService {
   async create(dto: CreateSegmentDto): Promise<Segment> {
     return this.write(async (m) => {
       await this.assertNameFree(m, dto.name);
-      await this.compile(dto.rules, 1, undefined, m);
+      await this.compile(dto.rules, 1, undefined, m, new Map(), true);
       const segment = m.create(Segment, {
         name: dto.name.trim(),
         description: dto.description ?? null,
@@ -63,7 +65,7 @@ export class SegmentsService {
       const segment = await m.findOne(Segment, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!segment) throw new NotFoundException(`Segment ${id} not found`);
       if (dto.rules !== undefined) {
-        await this.compile(dto.rules, 1, id, m);
+        await this.compile(dto.rules, 1, id, m, new Map(), true);
         await this.assertReferrersStillCompile(m, id, dto.rules);
         segment.rules = dto.rules;
         segment.referencedSegmentIds = segmentReferences(dto.rules);
@@ -134,7 +136,7 @@ export class SegmentsService {
 
   /** SEG-3: the same for an unsaved rule tree. */
   async preview(rules: unknown): Promise<SegmentCountDto> {
-    return this.countWhere(await this.compile(rules, 1));
+    return this.countWhere(await this.compile(rules, 1, undefined, this.dataSource.manager, new Map(), true));
   }
 
   /**
@@ -148,6 +150,8 @@ export class SegmentsService {
     m: EntityManager = this.dataSource.manager,
     /** Rules to use instead of the stored ones (a segment being edited). */
     overrides: ReadonlyMap<string, unknown> = new Map(),
+    /** Refuse rules naming a petition, blast or topic that does not exist (rules being saved or previewed). */
+    checkReferences = false,
   ): Promise<SegmentQuery> {
     const known = new Map<string, unknown>(overrides);
     if (selfId) known.set(selfId.toLowerCase(), rules);
@@ -164,7 +168,19 @@ export class SegmentsService {
       const rows: { id: string; slug: string }[] = await m.query(`SELECT id, slug FROM petitions WHERE slug = ANY ($1::text[])`, [slugs]);
       for (const r of rows) petitionIdsBySlug.set(r.slug, r.id);
     }
-    return buildSegmentQuery(rules, { firstParamIndex, segments: known, selfId, petitionIdsBySlug });
+    let references: SegmentReferences | undefined;
+    if (checkReferences) {
+      const ids = referencedIds(rules);
+      // Existence only, by primary key; empty arrays cost nothing.
+      const [row]: { petitions: string[]; blasts: string[]; topics: string[] }[] = await m.query(
+        `SELECT ARRAY(SELECT id::text FROM petitions WHERE id = ANY ($1::uuid[])) AS petitions,
+                ARRAY(SELECT id::text FROM blasts WHERE id = ANY ($2::uuid[])) AS blasts,
+                ARRAY(SELECT id::text FROM topics WHERE id = ANY ($3::uuid[])) AS topics`,
+        [ids.petitions, ids.blasts, ids.topics],
+      );
+      references = { petitions: new Set(row.petitions), blasts: new Set(row.blasts), topics: new Set(row.topics) };
+    }
+    return buildSegmentQuery(rules, { firstParamIndex, segments: known, selfId, petitionIdsBySlug, references });
   }
 
   /**

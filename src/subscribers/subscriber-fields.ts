@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { isValidEmail, normalizeEmail } from './email-address';
+import { isValidEmail, normalizeEmail } from '../core/mail/email-address';
 import { isUspsState, normalizeZip, stateForZip } from './zip-states';
 
 /** Limits shared by the API DTOs, the upsert and the CSV import (the table's CHECK constraints agree). */
@@ -9,6 +9,18 @@ export const TAGS_MAX_COUNT = 100;
 export const CUSTOM_FIELDS_MAX_BYTES = 16 * 1024;
 export const SOURCE_MAX_LENGTH = 200;
 export const CONSENT_TEXT_MAX_LENGTH = 2000;
+
+/**
+ * The one rule for custom field names (API, CSV import mappings, segment rules, merge fields): 1-64 characters of
+ * A-Z a-z 0-9 _ . - starting with a letter, digit or underscore — never a prototype key (`__proto__`,
+ * `constructor`, `prototype`), which a copy into a plain object would turn into a prototype write.
+ */
+export const CUSTOM_FIELD_NAME_RULE = 'field names are 1-64 characters of A-Z a-z 0-9 _ . - (not __proto__, constructor or prototype)';
+const CUSTOM_FIELD_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+
+export function isCustomFieldName(name: unknown): boolean {
+  return typeof name === 'string' && CUSTOM_FIELD_NAME.test(name) && !['__proto__', 'constructor', 'prototype'].includes(name);
+}
 
 /** A profile field that failed validation; `field` is the input's name (e.g. `zip`). */
 export class FieldError extends Error {
@@ -73,6 +85,7 @@ export function cleanTags(v: unknown, field = 'tags'): string[] | undefined {
 export function cleanCustomFields(v: unknown, field = 'customFields'): Record<string, unknown> | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v)) throw new FieldError(field, 'must be a JSON object');
+  for (const key of Object.keys(v)) if (!isCustomFieldName(key)) throw new FieldError(`${field}.${key.slice(0, 64)}`, CUSTOM_FIELD_NAME_RULE);
   if (Buffer.byteLength(JSON.stringify(v)) > CUSTOM_FIELDS_MAX_BYTES) {
     throw new FieldError(field, `must be at most ${CUSTOM_FIELDS_MAX_BYTES} bytes of JSON`);
   }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Env } from '../core/config/env';
-import { normalizeEmail } from './email-address';
+import { normalizeEmail } from '../core/mail/email-address';
 import {
   cleanCustomFields,
   cleanEmail,
@@ -30,7 +30,7 @@ import {
 import { FREQUENCIES, Frequency, Subscriber, SubscriberStatus } from './subscriber.entity';
 import { stateForZip } from './zip-states';
 
-export { normalizeEmail } from './email-address';
+export { normalizeEmail } from '../core/mail/email-address';
 
 /** How and when a person agreed to receive mail (COMP-4), recorded on the subscriber. */
 export interface ConsentInput {

@@ -5,7 +5,6 @@ import {
   ArrayMinSize,
   IsArray,
   IsDateString,
-  IsEmail,
   IsIn,
   IsInt,
   IsOptional,
@@ -19,6 +18,7 @@ import {
 } from 'class-validator';
 import { DELIVERY_STATUSES, DeliveryStatus, SKIP_REASONS, SkipReason } from '../blast-delivery.entity';
 import { BLAST_PRIORITIES, BLAST_STATUSES, BlastPriority, BlastStatus } from '../blast.entity';
+import { IsEmailAddress } from '../../core/mail/email-address';
 
 const NO_HEADER_BREAKS = /^[^\r\n]*$/;
 export const MAX_TEMPLATE_LENGTH = 500_000;
@@ -41,11 +41,11 @@ export class CreateBlastDto {
   fromName?: string | null;
 
   @ApiPropertyOptional({ example: 'jane@mail.janedoe.org', nullable: true, description: 'Default: the settings\' defaultFromEmail' })
-  @IsOptional() @IsEmail() @MaxLength(254)
+  @IsOptional() @IsEmailAddress() @MaxLength(254)
   fromEmail?: string | null;
 
   @ApiPropertyOptional({ example: 'team@janedoe.org', nullable: true })
-  @IsOptional() @IsEmail() @MaxLength(254)
+  @IsOptional() @IsEmailAddress() @MaxLength(254)
   replyTo?: string | null;
 
   @ApiProperty({ description: 'Handlebars HTML template (MSG-2): {{firstName}}, {{default firstName "Friend"}}, custom.<key>, {{#if}}', maxLength: MAX_TEMPLATE_LENGTH })
@@ -82,8 +82,8 @@ export class UpdateBlastDto {
   @ApiPropertyOptional({ nullable: true })
   @IsOptional() @IsString() @Length(1, 100) @Matches(/^[^\r\n<>"]+$/, { message: 'fromName must not contain line breaks, <, > or "' })
   fromName?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsEmail() @MaxLength(254) fromEmail?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsEmail() @MaxLength(254) replyTo?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsEmailAddress() @MaxLength(254) fromEmail?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsEmailAddress() @MaxLength(254) replyTo?: string | null;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, MAX_TEMPLATE_LENGTH) htmlBody?: string;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @Length(1, MAX_TEMPLATE_LENGTH) textBody?: string | null;
   @ApiPropertyOptional({ format: 'uuid', nullable: true }) @IsOptional() @IsUUID() segmentId?: string | null;
@@ -106,7 +106,7 @@ export class PreviewBlastDto {
 
 export class TestSendBlastDto {
   @ApiProperty({ type: [String], example: ['organizer@example.org'], description: '1–10 addresses, mailed now' })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @IsEmail({}, { each: true }) @MaxLength(254, { each: true })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @IsEmailAddress({ each: true }) @MaxLength(254, { each: true })
   to: string[];
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Merge this subscriber\'s fields; absent → a sample recipient' })

@@ -5,7 +5,6 @@ import {
   ArrayMinSize,
   IsArray,
   IsObject,
-  IsEmail,
   IsIn,
   IsISO8601,
   IsOptional,
@@ -15,6 +14,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { IsEmailAddress } from '../../core/mail/email-address';
 
 export const WEBHOOK_EVENT_TYPES = ['hard', 'soft', 'complaint'] as const;
 
@@ -29,7 +29,7 @@ export class BounceWebhookEventDto {
 
   @ApiPropertyOptional({ example: 'person@example.org', description: 'The recipient; required without messageId' })
   @ValidateIf((o: BounceWebhookEventDto) => o.messageId === undefined || o.email !== undefined)
-  @IsEmail({}, { message: 'email must be an email address (email or messageId is required)' })
+  @IsEmailAddress({ message: 'email must be a valid email address (email or messageId is required)' })
   @MaxLength(254)
   email?: string;
 

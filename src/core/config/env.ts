@@ -3,7 +3,6 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { createPrivateKey } from 'node:crypto';
 import {
   IsBoolean,
-  IsEmail,
   IsIn,
   IsInt,
   IsNumber,
@@ -16,6 +15,7 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+import { IsEmailAddress } from '../mail/email-address';
 
 const toBool = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
@@ -203,7 +203,7 @@ export class Env {
   @Transform(toInt) @IsInt() @Min(1)
   PETITION_SIGNATURES_PER_IP_PER_DAY = 50;
 
-  @IsOptional() @IsEmail({}, { message: 'TEST_EMAIL_TO must be an email address' })
+  @IsOptional() @IsEmailAddress({ message: 'TEST_EMAIL_TO must be an email address' })
   TEST_EMAIL_TO?: string;
 
   @Transform(toNum) @IsNumber() @Min(0)

@@ -1,14 +1,15 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBadGatewayResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { BadGatewayException } from '@nestjs/common';
-import { IsEmail, MaxLength } from 'class-validator';
+import { MaxLength } from 'class-validator';
+import { IsEmailAddress } from './email-address';
 import { ApiKeyAuth, Roles } from '../http/auth.decorators';
 import { ErrorResponseDto } from '../http/error-response.dto';
 import { MailService } from './mail.service';
 
 export class TestEmailDto {
   @ApiProperty({ example: 'organizer@example.org' })
-  @IsEmail()
+  @IsEmailAddress()
   @MaxLength(254)
   to: string;
 }

@@ -2,14 +2,15 @@ import { OnQueueFailed, Process, Processor } from '@nestjs/bull';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bull';
 import { plainToInstance } from 'class-transformer';
-import { IsEmail, IsObject, IsOptional, IsString, IsUUID, MaxLength, validateSync } from 'class-validator';
+import { IsObject, IsOptional, IsString, IsUUID, MaxLength, validateSync } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { Env } from '../config/env';
 import { JOBS, QUEUES, SendMailJob } from '../queue/queues';
 import { MailTransportService } from './mail-transport.service';
+import { IsEmailAddress } from './email-address';
 
 class SendMailPayload implements SendMailJob {
-  @IsEmail() to: string;
+  @IsEmailAddress() to: string;
   @IsString() @MaxLength(998) subject: string;
   @IsOptional() @IsString() html?: string;
   @IsString() text: string;

@@ -1,15 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from '../../subscribers/email-address';
+import { EMAIL_MAX_LENGTH, IsEmailAddress } from '../../core/mail/email-address';
 import { CONSENT_TEXT_MAX_LENGTH, NAME_MAX_LENGTH, SOURCE_MAX_LENGTH } from '../../subscribers/subscriber-fields';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 /** A person asking to join the list through the organizer's own form (website, app) calling the API. */
 export class SignupDto {
   @ApiProperty({ example: 'ada@example.org', maxLength: EMAIL_MAX_LENGTH })
-  @IsString() @MaxLength(EMAIL_MAX_LENGTH) @Transform(trim) @Matches(EMAIL_PATTERN, { message: 'email must be a valid email address' })
+  @IsString() @MaxLength(EMAIL_MAX_LENGTH) @IsEmailAddress()
   email: string;
 
   @ApiPropertyOptional({ maxLength: NAME_MAX_LENGTH, example: 'Ada' })

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { USPS_STATE_CODES } from '../../subscribers/zip-states';
+import { EMAIL_MAX_LENGTH, IsEmailAddress } from '../../core/mail/email-address';
 
 /** Form posts send strings; empty optional inputs mean "not given". */
 const optionalText = ({ value }: { value: unknown }): unknown => {
@@ -25,10 +26,9 @@ export const COMMENT_MAX_LENGTH = 2000;
 /** A public signature (PET-2): JSON or form-encoded, same fields. */
 export class SignPetitionDto {
   @ApiProperty({ example: 'ada@example.org', maxLength: 254 })
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
-  @MaxLength(254)
-  @IsEmail({ allow_utf8_local_part: true }, { message: 'email must be a valid email address' })
+  @MaxLength(EMAIL_MAX_LENGTH)
+  @IsEmailAddress()
   email: string;
 
   @ApiPropertyOptional({ example: 'Ada', maxLength: 100 })

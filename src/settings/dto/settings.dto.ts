@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   IsBoolean,
-  IsEmail,
   IsIn,
   IsInt,
   IsOptional,
@@ -14,6 +13,7 @@ import {
   Min,
 } from 'class-validator';
 import { DISCLAIMER_KINDS, DisclaimerKind } from '../settings.entity';
+import { IsEmailAddress } from '../../core/mail/email-address';
 
 /** PATCH semantics: only the fields given change; `null` clears an optional field. */
 export class UpdateSettingsDto {
@@ -35,11 +35,11 @@ export class UpdateSettingsDto {
   defaultFromName?: string | null;
 
   @ApiPropertyOptional({ example: 'jane@mail.janedoe.org', nullable: true })
-  @IsOptional() @IsEmail() @MaxLength(254)
+  @IsOptional() @IsEmailAddress() @MaxLength(254)
   defaultFromEmail?: string | null;
 
   @ApiPropertyOptional({ example: 'team@janedoe.org', nullable: true })
-  @IsOptional() @IsEmail() @MaxLength(254)
+  @IsOptional() @IsEmailAddress() @MaxLength(254)
   defaultReplyTo?: string | null;
 
   @ApiPropertyOptional({

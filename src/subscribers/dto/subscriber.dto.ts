@@ -19,7 +19,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from '../email-address';
+import { EMAIL_MAX_LENGTH, IsEmailAddress } from '../../core/mail/email-address';
 import {
   CONSENT_TEXT_MAX_LENGTH,
   NAME_MAX_LENGTH,
@@ -99,8 +99,7 @@ export class UpsertSubscriberDto extends ProfileFieldsDto {
   @ApiProperty({ example: 'ada@example.org', maxLength: EMAIL_MAX_LENGTH })
   @IsString()
   @MaxLength(EMAIL_MAX_LENGTH)
-  @Transform(trim)
-  @Matches(EMAIL_PATTERN, { message: 'email must be a valid email address' })
+  @IsEmailAddress()
   email: string;
 
   @ApiPropertyOptional({ type: ConsentDto, description: 'Consent record; required to add an erased (suppressed) address again' })
@@ -116,8 +115,7 @@ export class UpdateSubscriberDto extends ProfileFieldsDto {
   @IsOptional()
   @IsString()
   @MaxLength(EMAIL_MAX_LENGTH)
-  @Transform(trim)
-  @Matches(EMAIL_PATTERN, { message: 'email must be a valid email address' })
+  @IsEmailAddress()
   email?: string;
 }
 

@@ -1,3 +1,4 @@
+import { CUSTOM_FIELD_NAME_RULE, isCustomFieldName } from '../subscriber-fields';
 /**
  * Column mapping of a CSV import (SUB-4): which header names feed which subscriber field. Fields left out of an
  * explicit mapping are matched by common header names ("E-mail", "First Name", "ZIP code", …). Pure functions, so
@@ -55,7 +56,7 @@ export function validateMappingShape(raw: unknown): ImportMapping {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new MappingError('mapping.customFields', 'must be an object of field name → column');
       const cf: Record<string, string> = {};
       for (const [ck, cv] of Object.entries(v as Record<string, unknown>)) {
-        if (!/^[A-Za-z0-9_.-]{1,64}$/.test(ck)) throw new MappingError(`mapping.customFields.${ck}`, 'field names are 1-64 characters of A-Z a-z 0-9 _ . -');
+        if (!isCustomFieldName(ck)) throw new MappingError(`mapping.customFields.${ck.slice(0, 64)}`, CUSTOM_FIELD_NAME_RULE);
         if (typeof cv !== 'string' || !cv.trim() || cv.length > 200) throw new MappingError(`mapping.customFields.${ck}`, 'must be a column name');
         cf[ck] = cv;
       }

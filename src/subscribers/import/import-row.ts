@@ -1,4 +1,4 @@
-import { isValidEmail, normalizeEmail } from '../email-address';
+import { isValidEmail, normalizeEmail } from '../../core/mail/email-address';
 import {
   cleanName,
   cleanState,
