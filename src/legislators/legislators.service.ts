@@ -9,7 +9,7 @@ import {
   SENATOR_COLUMNS,
   UPSERT_SENATORS_SQL,
 } from './legislator-queries';
-import { parseRoster, Roster, RosterSenator } from './roster-file';
+import { checkWholeSenate, IncompleteRosterError, parseRoster, Roster, RosterSenator } from './roster-file';
 
 /** A senator as every module sees one: names, state, contact, and the leadership roles held now. */
 export interface SenatorView extends Omit<RosterSenator, 'officialName' | 'termStart' | 'termEnd'> {
@@ -32,6 +32,17 @@ export interface RosterImportResult {
   updated: number;
   leftOffice: string[];
   roles: Partial<Record<LeadershipRole, string>>;
+  /** States with one senator, accepted as vacant seats (see checkWholeSenate). */
+  vacancies: string[];
+  /** Why the roster is not a whole Senate (imported only with `force`); empty for a whole Senate. */
+  problems: string[];
+}
+
+export interface RosterImportOptions {
+  /** No-op once any senator is stored (the first-start snapshot). */
+  onlyIfEmpty?: boolean;
+  /** Import even a roster that does not look like a whole Senate. */
+  force?: boolean;
 }
 
 /** The Senate roster (TGT-1): import, read, and role/state resolution for petitions. */
@@ -56,20 +67,24 @@ export class LegislatorsService {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Read a congress-legislators file (YAML or JSON) and import it. */
-  async importFile(path: string, options: { onlyIfEmpty?: boolean } = {}): Promise<RosterImportResult> {
+  async importFile(path: string, options: RosterImportOptions = {}): Promise<RosterImportResult> {
     return this.importRoster(parseRoster(await readFile(path, 'utf8')), options);
   }
 
   /**
    * Replace the roster with this one, in one transaction under an advisory lock: senators upserted, those absent
-   * marked out of office (never deleted), roles replaced. `onlyIfEmpty` makes it a no-op once any senator exists,
-   * so instances starting together load the snapshot once.
+   * marked out of office (never deleted), roles replaced. A roster that does not look
+   * like a whole Senate (checkWholeSenate) is refused before anything is written, unless `force`: a truncated
+   * file would otherwise mark every senator it lacks as departed. `onlyIfEmpty` makes it a no-op once any senator
+   * exists, so instances starting together load the snapshot once.
    */
-  async importRoster(roster: Roster, options: { onlyIfEmpty?: boolean } = {}): Promise<RosterImportResult> {
-    const result = await this.dataSource.transaction(async (m) => {
+  async importRoster(roster: Roster, options: RosterImportOptions = {}): Promise<RosterImportResult> {
+    const { problems, vacancies } = checkWholeSenate(roster);
+    if (problems.length && !options.force) throw new IncompleteRosterError(problems);
+    const result = await this.dataSource.transaction(async (m): Promise<RosterImportResult> => {
       await m.query(ROSTER_LOCK_SQL);
       if (options.onlyIfEmpty && (await this.hasRoster(m))) {
-        return { skipped: true, senators: 0, created: 0, updated: 0, leftOffice: [], roles: {} };
+        return { skipped: true, senators: 0, created: 0, updated: 0, leftOffice: [], roles: {}, vacancies: [], problems: [] };
       }
       const upserted: { inserted: boolean }[] = await m.query(UPSERT_SENATORS_SQL, [JSON.stringify(roster.senators)]);
       const departed: { bioguide_id: string }[] = await m.query(MARK_DEPARTED_SQL, [roster.senators.map((s) => s.bioguideId)]);
@@ -83,13 +98,16 @@ export class LegislatorsService {
         updated: upserted.length - created,
         leftOffice: departed.map((d) => d.bioguide_id),
         roles: Object.fromEntries(roster.roles.map((r) => [r.role, r.bioguideId])),
+        vacancies,
+        problems,
       };
     });
     this.cache = undefined;
     if (!result.skipped) {
       this.logger.log(
-        `roster imported: ${result.senators} senators (${result.created} new), ${result.leftOffice.length} left office, ${roster.roles.length} roles`,
+        `roster imported: ${result.senators} senators (${result.created} new), ${result.leftOffice.length} left office, ${roster.roles.length} roles, vacant seats: ${vacancies.join(', ') || 'none'}`,
       );
+      if (problems.length) this.logger.warn(`roster imported with force although it is not a whole Senate: ${problems.join('; ')}`);
     }
     return result;
   }
