@@ -12,6 +12,8 @@ import { MailService } from './core/mail/mail.service';
 import { LegislatorsService } from './legislators/legislators.service';
 
 type Args = { positional: string[]; flags: Record<string, string> };
+/** Flags that take no value: `--force file` must not read the file as the flag's value. */
+const SWITCHES = new Set(['force']);
 type Command = {
   usage: string;
   /** Commands that need the application (services) get a context; migrations run before any exists. */
@@ -53,11 +55,13 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'legislators:import': {
-    usage: 'legislators:import <file> — load the Senate roster from congress-legislators YAML or JSON (re-runnable)',
+    usage:
+      'legislators:import <file> [--force] — load the Senate roster from congress-legislators YAML or JSON (re-runnable); ' +
+      '--force accepts a file that does not look like a whole Senate',
     app: true,
-    run: async ({ positional }, _env, ctx) => {
+    run: async ({ positional, flags }, _env, ctx) => {
       if (!positional[0]) throw new Error('give the path of legislators-current.yaml (or .json)');
-      const r = await ctx!.get(LegislatorsService).importFile(positional[0]);
+      const r = await ctx!.get(LegislatorsService).importFile(positional[0], { force: 'force' in flags && flags.force !== 'false' });
       const roles = Object.entries(r.roles).map(([role, id]) => `${role}=${id}`).join(', ') || 'none';
       out(`${r.senators} senators (${r.created} new, ${r.updated} updated); left office: ${r.leftOffice.join(', ') || 'none'}; roles: ${roles}`);
     },
@@ -79,7 +83,7 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i];
     if (a.startsWith('--')) {
       const [k, v] = a.slice(2).split('=', 2);
-      args.flags[k] = v ?? argv[++i] ?? '';
+      args.flags[k] = v ?? (SWITCHES.has(k) ? 'true' : (argv[++i] ?? ''));
     } else args.positional.push(a);
   }
   return args;

@@ -1,10 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Env } from '../src/core/config/env';
 import { LegislatorsService } from '../src/legislators/legislators.service';
+import { IncompleteRosterError } from '../src/legislators/roster-file';
 import { RosterSnapshotLoader } from '../src/legislators/roster-snapshot.loader';
 import { bootApp, TestApp } from './support/app';
 import { SENATORS, writeRosterVariant } from './support/petition-factories';
+import { importWithCli, SHIPPED_ROSTER, writeTruncatedRoster } from './support/roster-files';
 
 // Booting the app (and Chromium) can take a while on a busy machine; hooks otherwise get Jest's 5 s default.
 jest.setTimeout(120_000);
@@ -91,5 +94,51 @@ describe('Senate roster (TGT-1)', () => {
     expect(n).toBe(100);
     const [{ roles }] = await t.query(`SELECT count(*)::int AS roles FROM leadership_roles`);
     expect(roles).toBe(5);
+  });
+
+  const currentSenators = async (state?: string) =>
+    (await t.request('GET', `/api/v1/legislators/senators${state ? `?state=${state}` : ''}`)).body as unknown[];
+
+  it('the CLI refuses the shipped file cut at a record boundary (27 senators), naming what is wrong; --force applies it (issue 12 item 5)', async () => {
+    const file = writeTruncatedRoster(27);
+    const refused = await importWithCli(t, file);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain(
+      'legislators:import failed: not a whole Senate: 27 current senators (a whole Senate has 100; at least 95 needed); 25 states have no senator: AL, AK, AZ, CA,',
+    );
+    expect(refused.output).toContain('23 states have only one: AR, CO, CT,');
+    expect(refused.output).toContain('Nothing was imported; legislators:import --force imports it anyway');
+    // The stored roster is untouched: nobody marked departed, Colorado keeps both senators.
+    expect(await currentSenators()).toHaveLength(100);
+    expect(await currentSenators('CO')).toHaveLength(2);
+    const [{ departed }] = await t.query(`SELECT count(*)::int AS departed FROM legislators WHERE NOT in_office`);
+    expect(departed).toBe(0);
+
+    // The operator insists (the flag before the file must not swallow it): applied as given.
+    const forced = await importWithCli(t, '--force', file);
+    expect(forced.code).toBe(0);
+    expect(forced.output).toMatch(/^27 senators \(0 new, 27 updated\); left office: /m);
+    expect(await currentSenators()).toHaveLength(27);
+    expect(await currentSenators('CO')).toHaveLength(1);
+
+    const back = await importWithCli(t, SHIPPED_ROSTER);
+    expect(back.code).toBe(0);
+    expect(await currentSenators()).toHaveLength(100);
+    expect(await currentSenators('CO')).toHaveLength(2);
+  });
+
+  it('the service (JSON twin) and the first-start loader refuse a partial roster too; the app still starts without one', async () => {
+    const json = writeTruncatedRoster(27, 'json');
+    await expect(t.get(LegislatorsService).importFile(json)).rejects.toThrow(IncompleteRosterError);
+    expect(await currentSenators()).toHaveLength(100);
+    expect((await t.get(LegislatorsService).importFile(json, { force: true })).senators).toBe(27);
+
+    await t.query('DELETE FROM leadership_roles');
+    await t.query('DELETE FROM legislators');
+    const env = Object.assign(new Env(), t.env, { LEGISLATORS_SNAPSHOT_FILE: json });
+    await expect(new RosterSnapshotLoader(t.get(LegislatorsService), env).onApplicationBootstrap()).resolves.toBeUndefined();
+    expect(await currentSenators()).toHaveLength(0);
+    await t.get(RosterSnapshotLoader).onApplicationBootstrap();
+    expect(await currentSenators()).toHaveLength(100);
   });
 });

@@ -6,6 +6,14 @@
 /** Serializes imports (CLI, first-start snapshot on several instances at once). */
 export const ROSTER_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('cloture:legislators:import'))`;
 
+/**
+ * The roster's version: bumped by every import inside its transaction, read before every cached roster lookup so
+ * that each process's in-memory roster follows the database at once (one row by primary key, roster_version_pkey).
+ */
+export const ROSTER_VERSION_SQL = `SELECT version::text AS version FROM roster_version WHERE id = 1`;
+export const BUMP_ROSTER_VERSION_SQL = `
+  UPDATE roster_version SET version = version + 1, changed_at = now() WHERE id = 1 RETURNING version::text AS version`;
+
 /** Upsert every senator of the file; `inserted` tells created from updated (xmax = 0 on a fresh row). */
 export const UPSERT_SENATORS_SQL = `
   INSERT INTO legislators AS l (bioguide_id, chamber, official_name, first_name, last_name, state, party, senate_class,

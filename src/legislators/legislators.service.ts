@@ -3,13 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { DataSource, EntityManager } from 'typeorm';
 import { LeadershipRole, ROLE_LABELS } from './leadership-roles';
 import {
+  BUMP_ROSTER_VERSION_SQL,
   MARK_DEPARTED_SQL,
   REPLACE_ROLES_SQL,
   ROSTER_LOCK_SQL,
+  ROSTER_VERSION_SQL,
   SENATOR_COLUMNS,
   UPSERT_SENATORS_SQL,
 } from './legislator-queries';
-import { parseRoster, Roster, RosterSenator } from './roster-file';
+import { checkWholeSenate, IncompleteRosterError, parseRoster, Roster, RosterSenator } from './roster-file';
 
 /** A senator as every module sees one: names, state, contact, and the leadership roles held now. */
 export interface SenatorView extends Omit<RosterSenator, 'officialName' | 'termStart' | 'termEnd'> {
@@ -32,49 +34,63 @@ export interface RosterImportResult {
   updated: number;
   leftOffice: string[];
   roles: Partial<Record<LeadershipRole, string>>;
+  /** States with one senator, accepted as vacant seats (see checkWholeSenate). */
+  vacancies: string[];
+  /** Why the roster is not a whole Senate (imported only with `force`); empty for a whole Senate. */
+  problems: string[];
+}
+
+export interface RosterImportOptions {
+  /** No-op once any senator is stored (the first-start snapshot). */
+  onlyIfEmpty?: boolean;
+  /** Import even a roster that does not look like a whole Senate. */
+  force?: boolean;
+}
+
+/** The current roster as lookups need it, and the roster version it was loaded at (or after). */
+interface RosterCache {
+  version: string;
+  roster: Promise<{ leadership: LeadershipEntry[]; byState: Map<string, SenatorView[]> }>;
 }
 
 /** The Senate roster (TGT-1): import, read, and role/state resolution for petitions. */
-/**
- * The current roster is read on every signature and page view but changes only on import: it is kept in memory
- * for this long. An import in this process clears it at once; other running instances see it within the TTL.
- */
-const ROSTER_CACHE_MS = 10_000;
-
-interface RosterCache {
-  loadedAt: number;
-  leadership: LeadershipEntry[];
-  byState: Map<string, SenatorView[]>;
-}
-
 @Injectable()
 export class LegislatorsService {
   private readonly logger = new Logger(LegislatorsService.name);
-  private cache?: Promise<RosterCache>;
-  private cacheLoadedAt = 0;
+  /**
+   * The current roster is read on every signature and page view but changes only on import, so it is kept in
+   * memory, keyed on the roster version that every import bumps in its transaction. Each lookup reads the version
+   * (one row) and reloads when it moved: every route of every process sees a new roster from its next request on.
+   */
+  private cache?: RosterCache;
 
   constructor(private readonly dataSource: DataSource) {}
 
   /** Read a congress-legislators file (YAML or JSON) and import it. */
-  async importFile(path: string, options: { onlyIfEmpty?: boolean } = {}): Promise<RosterImportResult> {
+  async importFile(path: string, options: RosterImportOptions = {}): Promise<RosterImportResult> {
     return this.importRoster(parseRoster(await readFile(path, 'utf8')), options);
   }
 
   /**
    * Replace the roster with this one, in one transaction under an advisory lock: senators upserted, those absent
-   * marked out of office (never deleted), roles replaced. `onlyIfEmpty` makes it a no-op once any senator exists,
-   * so instances starting together load the snapshot once.
+   * marked out of office (never deleted), roles replaced, the roster version bumped. A roster that does not look
+   * like a whole Senate (checkWholeSenate) is refused before anything is written, unless `force`: a truncated
+   * file would otherwise mark every senator it lacks as departed. `onlyIfEmpty` makes it a no-op once any senator
+   * exists, so instances starting together load the snapshot once.
    */
-  async importRoster(roster: Roster, options: { onlyIfEmpty?: boolean } = {}): Promise<RosterImportResult> {
-    const result = await this.dataSource.transaction(async (m) => {
+  async importRoster(roster: Roster, options: RosterImportOptions = {}): Promise<RosterImportResult> {
+    const { problems, vacancies } = checkWholeSenate(roster);
+    if (problems.length && !options.force) throw new IncompleteRosterError(problems);
+    const result = await this.dataSource.transaction(async (m): Promise<RosterImportResult> => {
       await m.query(ROSTER_LOCK_SQL);
       if (options.onlyIfEmpty && (await this.hasRoster(m))) {
-        return { skipped: true, senators: 0, created: 0, updated: 0, leftOffice: [], roles: {} };
+        return { skipped: true, senators: 0, created: 0, updated: 0, leftOffice: [], roles: {}, vacancies: [], problems: [] };
       }
       const upserted: { inserted: boolean }[] = await m.query(UPSERT_SENATORS_SQL, [JSON.stringify(roster.senators)]);
       const departed: { bioguide_id: string }[] = await m.query(MARK_DEPARTED_SQL, [roster.senators.map((s) => s.bioguideId)]);
       await m.query('DELETE FROM leadership_roles');
       await m.query(REPLACE_ROLES_SQL, [JSON.stringify(roster.roles)]);
+      await m.query(BUMP_ROSTER_VERSION_SQL);
       const created = upserted.filter((r) => r.inserted).length;
       return {
         skipped: false,
@@ -83,13 +99,15 @@ export class LegislatorsService {
         updated: upserted.length - created,
         leftOffice: departed.map((d) => d.bioguide_id),
         roles: Object.fromEntries(roster.roles.map((r) => [r.role, r.bioguideId])),
+        vacancies,
+        problems,
       };
     });
-    this.cache = undefined;
     if (!result.skipped) {
       this.logger.log(
-        `roster imported: ${result.senators} senators (${result.created} new), ${result.leftOffice.length} left office, ${roster.roles.length} roles`,
+        `roster imported: ${result.senators} senators (${result.created} new), ${result.leftOffice.length} left office, ${roster.roles.length} roles, vacant seats: ${vacancies.join(', ') || 'none'}`,
       );
+      if (problems.length) this.logger.warn(`roster imported with force although it is not a whole Senate: ${problems.join('; ')}`);
     }
     return result;
   }
@@ -136,22 +154,27 @@ export class LegislatorsService {
     return (await this.current()).leadership;
   }
 
-  /** The cached current roster (see ROSTER_CACHE_MS); one load at a time, failures not cached. */
-  private current(): Promise<RosterCache> {
-    if (!this.cache || Date.now() - this.cacheLoadedAt > ROSTER_CACHE_MS) {
-      this.cacheLoadedAt = Date.now();
-      const loading = (async (): Promise<RosterCache> => {
+  /**
+   * The current roster, from memory while the stored roster version is the one it was loaded at. The version is
+   * read before the load, so what is cached is at least that new; one load per version, failures not cached.
+   */
+  private async current() {
+    const [{ version }]: { version: string }[] = await this.dataSource.query(ROSTER_VERSION_SQL);
+    if (this.cache?.version === version) return this.cache.roster;
+    const entry: RosterCache = {
+      version,
+      roster: (async () => {
         const [leadership, senators] = await Promise.all([this.loadLeadership(), this.listSenators()]);
         const byState = new Map<string, SenatorView[]>();
         for (const s of senators) byState.set(s.state, [...(byState.get(s.state) ?? []), s]);
-        return { loadedAt: Date.now(), leadership, byState };
-      })();
-      loading.catch(() => {
-        if (this.cache === loading) this.cache = undefined;
-      });
-      this.cache = loading;
-    }
-    return this.cache;
+        return { leadership, byState };
+      })(),
+    };
+    entry.roster.catch(() => {
+      if (this.cache === entry) this.cache = undefined;
+    });
+    this.cache = entry;
+    return entry.roster;
   }
 
   private async loadLeadership(): Promise<LeadershipEntry[]> {

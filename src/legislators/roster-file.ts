@@ -1,4 +1,5 @@
 import { load } from 'js-yaml';
+import { SENATE_STATES } from '../subscribers/zip-states';
 import { LeadershipRole, roleForTitle } from './leadership-roles';
 
 /** One current senator as the importer stores it. */
@@ -122,4 +123,65 @@ export function rosterFromData(data: unknown, today = new Date().toISOString().s
 
 export function parseRoster(text: string, today?: string): Roster {
   return rosterFromData(parseRosterText(text), today);
+}
+
+/** A whole Senate: two senators for each of the 50 states. */
+export const SENATE_SEATS = SENATE_STATES.size * 2;
+
+/**
+ * The fewest current senators a roster may list and still pass for a whole Senate. Real Senates have a few seats
+ * vacant at a time (death or resignation, until the governor appoints); a truncated download lacks dozens.
+ */
+export const MIN_CURRENT_SENATORS = 95;
+
+/** The roster parsed but does not look like a whole Senate; importing it would mark the missing senators departed. */
+export class IncompleteRosterError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`not a whole Senate: ${problems.join('; ')}. Nothing was imported; legislators:import --force imports it anyway`);
+  }
+}
+
+const states = (n: number) => (n === 1 ? '1 state has' : `${n} states have`);
+
+export interface SenateCheck {
+  /** Why this roster is not a whole Senate; empty when it is. */
+  problems: string[];
+  /** States with one senator: the vacancies a whole Senate may have. */
+  vacancies: string[];
+}
+
+/**
+ * Whether this roster looks like a whole Senate. The congress-legislators file records no vacancies, so they are
+ * inferred from counts: a state with ONE senator is a vacancy, accepted while the roster still lists at least
+ * MIN_CURRENT_SENATORS (so at most five); never accepted are a state with no senator or with more than two, a
+ * senator for a place without Senate seats (DC, territories), or both senators of a state in the same class.
+ */
+export function checkWholeSenate(roster: Roster): SenateCheck {
+  const byState = new Map<string, RosterSenator[]>();
+  for (const s of roster.senators) byState.set(s.state, [...(byState.get(s.state) ?? []), s]);
+  const count = (state: string) => byState.get(state)?.length ?? 0;
+  const senateStates = [...SENATE_STATES];
+  const total = roster.senators.length;
+  const problems: string[] = [];
+  if (total < MIN_CURRENT_SENATORS) {
+    problems.push(`${total} current senators (a whole Senate has ${SENATE_SEATS}; at least ${MIN_CURRENT_SENATORS} needed)`);
+  }
+  const none = senateStates.filter((s) => count(s) === 0);
+  if (none.length) problems.push(`${states(none.length)} no senator: ${none.join(', ')}`);
+  const one = senateStates.filter((s) => count(s) === 1);
+  if (one.length && total < MIN_CURRENT_SENATORS) problems.push(`${states(one.length)} only one: ${one.join(', ')}`);
+  const over = senateStates.filter((s) => count(s) > 2);
+  if (over.length) problems.push(`${states(over.length)} more than two: ${over.map((s) => `${s} (${count(s)})`).join(', ')}`);
+  const elsewhere = [...byState.keys()].filter((s) => !SENATE_STATES.has(s)).sort();
+  if (elsewhere.length) {
+    problems.push(`senators listed for places without Senate seats: ${elsewhere.map((s) => `${s} (${count(s)})`).join(', ')}`);
+  }
+  const sameSeat = senateStates.filter((s) => {
+    const [a, b] = byState.get(s) ?? [];
+    return count(s) === 2 && a.senateClass !== null && a.senateClass === b.senateClass;
+  });
+  if (sameSeat.length) {
+    problems.push(`${states(sameSeat.length)} both senators in one seat: ${sameSeat.map((s) => `${s} (class ${byState.get(s)![0].senateClass})`).join(', ')}`);
+  }
+  return { problems, vacancies: problems.length ? [] : one };
 }
