@@ -3,6 +3,7 @@
  * million-person audience is one INSERT … SELECT; the send loop claims, flushes and releases rows in small sets.
  */
 import { capCountsSql, capSkipSql, freezeCapJoinsSql } from '../preferences/frequency-caps';
+import { scrubAddressSql } from '../subscribers/subscriber-queries';
 
 /** Rows of `DataSource.query`: TypeORM answers UPDATE/DELETE … RETURNING with [rows, count], SELECT with rows. */
 export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as T[]));
@@ -223,3 +224,11 @@ export const PAUSE_FOR_FAILURES_SQL = `
   RETURNING id`;
 
 export const CLEAR_FAILURES_SQL = `UPDATE blasts SET failure_count = 0 WHERE id = $1 AND failure_count > 0`;
+
+/**
+ * SUB-5: the SMTP replies kept in a person's ledger rows (`550 5.1.1 <alex@…>: unknown user`) lose the address.
+ * By primary key (blast_id, subscriber_id), one probe per blast. $1 subscriber, $2 erasedAddressPattern.
+ */
+export const SCRUB_ERASED_RESPONSES_SQL = `
+  UPDATE blast_deliveries d SET response = ${scrubAddressSql('d.response', '$2')}
+   WHERE d.blast_id IN (SELECT id FROM blasts) AND d.subscriber_id = $1 AND d.response IS NOT NULL`;

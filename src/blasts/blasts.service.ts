@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, In, Repository } from 'typeorm';
@@ -7,8 +7,10 @@ import { MailTransportService } from '../core/mail/mail-transport.service';
 import { PreferenceLinksService } from '../preferences/preference-links.service';
 import { SegmentsService } from '../segments/segments.service';
 import { SettingsService } from '../settings/settings.service';
+import { erasedAddressPattern } from '../subscribers/subscriber-queries';
+import { SubscribersService } from '../subscribers/subscribers.service';
 import { BlastRenderer, Recipient } from './blast-message';
-import { DELIVERY_COUNTS_SQL, rowsOf } from './blast-queries';
+import { DELIVERY_COUNTS_SQL, rowsOf, SCRUB_ERASED_RESPONSES_SQL } from './blast-queries';
 import { BlastQueueService } from './blast-queue.service';
 import {
   compileHtml,
@@ -39,7 +41,7 @@ const pgCode = (e: unknown) => (e as { code?: string; driverError?: { code?: str
 
 /** Blasts as organizers see them (MSG-1..5, MSG-9, MSG-10): compose, validate, preview, schedule, control, report. */
 @Injectable()
-export class BlastsService {
+export class BlastsService implements OnModuleInit {
   private readonly logger = new Logger(BlastsService.name);
 
   constructor(
@@ -51,7 +53,15 @@ export class BlastsService {
     private readonly links: PreferenceLinksService,
     private readonly transport: MailTransportService,
     private readonly env: Env,
+    private readonly subscribers: SubscribersService,
   ) {}
+
+  /** Erasing a subscriber (SUB-5) also scrubs the address out of the SMTP replies in their ledger rows. */
+  onModuleInit(): void {
+    this.subscribers.registerErasureHook('blast-deliveries', async (subscriberId, manager, email) => {
+      await manager.query(SCRUB_ERASED_RESPONSES_SQL, [subscriberId, erasedAddressPattern(email)]);
+    });
+  }
 
   async create(dto: CreateBlastDto): Promise<Blast> {
     await this.checkReferences(dto);

@@ -1,6 +1,18 @@
 /**
  * The SQL of bounce handling, in one place. Parameters are positional; each statement names the index it uses.
  */
+import { scrubAddressSql } from '../subscribers/subscriber-queries';
+
+/**
+ * SUB-5: a person's bounce reports keep no address. Their own events (bounce_events_subscriber_idx), and unattributed
+ * ones whose text names the address (a scan of the unattributed rows; erasures are rare). $1 subscriber, $2 the
+ * address, $3 erasedAddressPattern.
+ */
+export const SCRUB_ERASED_EVENTS_SQL = `
+  UPDATE bounce_events
+     SET detail = ${scrubAddressSql('detail', '$3')}, code = ${scrubAddressSql('code', '$3')}
+   WHERE (detail IS NOT NULL OR code IS NOT NULL)
+     AND (subscriber_id = $1 OR (subscriber_id IS NULL AND (strpos(lower(detail), lower($2)) > 0 OR strpos(lower(code), lower($2)) > 0)))`;
 
 /** Store one event; a repeated dedupe key stores nothing (bounce_events_dedupe_key). */
 export const INSERT_EVENT_SQL = `

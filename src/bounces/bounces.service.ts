@@ -1,11 +1,13 @@
-import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Env } from '../core/config/env';
+import { erasedAddressPattern } from '../subscribers/subscriber-queries';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { Attribution } from './bounce-event.entity';
 import { BlastDeliverabilityDto, BounceEventPageDto, ListBounceEventsQueryDto } from './dto/bounce-event.dto';
 import {
+  SCRUB_ERASED_EVENTS_SQL,
   BLAST_COUNTS_SQL,
   BLAST_STATUS_SQL,
   COMPLAINT_RATE_SQL,
@@ -20,7 +22,7 @@ import {
   AUTO_PAUSES_SQL,
   POLICY_RATE_SQL,
 } from './bounce-queries';
-import { BounceType, classifySmtpReply } from './smtp-reply';
+import { BounceType, classifySmtpReply, enhancedStatusOf } from './smtp-reply';
 
 /** A bounce, complaint or policy rejection as any intake reports it; at least one of subscriberId, messageId, email. */
 export interface BounceReport {
@@ -83,8 +85,11 @@ const BLAST_MESSAGE_ID = /^<?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
  * - complaint → `complained` and a suppression hash, so the address stays suppressed even after erasure/re-import;
  * - policy (5.7.x, about the sender) → recorded as an organizer alert, nobody suppressed.
  */
+/** The code of an SMTP reply (`550 5.1.1`), without its free text: that stays in `detail`, which erasure scrubs. */
+const smtpCode = (r: SmtpRejection) => [r.responseCode, enhancedStatusOf(r.response)].filter(Boolean).join(' ') || null;
+
 @Injectable()
-export class BouncesService {
+export class BouncesService implements OnModuleInit {
   private readonly logger = new Logger(BouncesService.name);
 
   constructor(
@@ -92,6 +97,13 @@ export class BouncesService {
     private readonly subscribers: SubscribersService,
     private readonly env: Env,
   ) {}
+
+  /** Erasing a subscriber (SUB-5) also scrubs the address out of their bounce reports, in the same transaction. */
+  onModuleInit(): void {
+    this.subscribers.registerErasureHook('bounce-events', async (subscriberId, manager, email) => {
+      await manager.query(SCRUB_ERASED_EVENTS_SQL, [subscriberId, email, erasedAddressPattern(email)]);
+    });
+  }
 
   /** Called by the blast send loop on a 5xx reply for one recipient. */
   async handleSmtpRejection(r: SmtpRejection): Promise<BounceOutcome> {
@@ -102,7 +114,7 @@ export class BouncesService {
       subscriberId: r.subscriberId,
       blastId: r.blastId ?? null,
       messageId: r.messageId ?? null,
-      code: clip(`${r.responseCode} ${r.response}`.trim(), 100),
+      code: smtpCode(r),
       detail: clip(r.response, 1000),
       dedupeKey: r.blastId ? `smtp:${r.blastId}:${r.subscriberId}` : null,
     });
@@ -116,7 +128,7 @@ export class BouncesService {
       subscriberId: r.subscriberId,
       blastId: r.blastId ?? null,
       messageId: r.messageId ?? null,
-      code: clip(`${r.responseCode} ${r.response}`.trim(), 100),
+      code: smtpCode(r),
       detail: clip(r.response, 1000),
       dedupeKey: r.blastId ? `smtp-soft:${r.blastId}:${r.subscriberId}` : null,
     });

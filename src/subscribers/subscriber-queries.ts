@@ -151,3 +151,23 @@ export function subscriberFilterSql(f: SubscriberFilter, params: unknown[], alia
   }
   return where.join(' AND ');
 }
+
+/** What an address in free text becomes when its owner is erased (SUB-5). */
+export const ADDRESS_REMOVED = '[address removed]';
+
+/**
+ * A regular expression (PostgreSQL ARE, used case-insensitively) matching, in free text such as an SMTP reply or a
+ * bounce report, anything that looks like an address and the erased address' local part on its own (remote servers
+ * write `<alex.rivera>: user unknown`, `alex.rivera@example.org`, `rfc822;Alex.Rivera@…`). Local parts shorter than
+ * 3 characters are left alone (they would match ordinary words).
+ */
+export function erasedAddressPattern(email: string): string {
+  const local = email.slice(0, Math.max(0, email.lastIndexOf('@')));
+  const escape = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+  const anyAddress = `[^[:space:]<>"',;:()\\[\\]]+@[^[:space:]<>"',;:()\\[\\]]+`;
+  return local.length >= 3 ? `${anyAddress}|${escape(local)}` : anyAddress;
+}
+
+/** `column` with every match of the pattern in parameter `patternParam` replaced (see erasedAddressPattern). */
+export const scrubAddressSql = (column: string, patternParam: string) =>
+  `regexp_replace(${column}, ${patternParam}, '${ADDRESS_REMOVED}', 'gi')`;

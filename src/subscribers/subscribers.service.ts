@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Env } from '../core/config/env';
+import { MailService } from '../core/mail/mail.service';
 import { normalizeEmail } from '../core/mail/email-address';
 import {
   cleanCustomFields,
@@ -92,6 +93,7 @@ export class SubscribersService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     env: Env,
+    private readonly mail: MailService,
   ) {
     this.suppressionKeys = [env.tokenSecret, ...env.TOKEN_PREVIOUS_SECRETS].map((secret) =>
       createHmac('sha256', secret).update(SUPPRESSION_KEY_LABEL).digest(),
@@ -355,10 +357,12 @@ export class SubscribersService {
    * later imports, upserts and signatures unless the person gives fresh consent. Idempotent.
    */
   async erase(id: string): Promise<Subscriber> {
+    let address: string | null = null;
     const erased = await this.db.transaction(async (m) => {
       const rows: SubscriberRow[] = await m.query(`SELECT ${SUBSCRIBER_COLUMNS} FROM subscribers WHERE id = $1 FOR UPDATE`, [id]);
       if (!rows[0]) throw new NotFoundException(`Subscriber ${id} not found`);
       if (rows[0].erased_at) return rowToSubscriber(rows[0]);
+      address = rows[0].email;
       await this.suppress(rows[0].email, rows[0].status === 'complained' ? 'complained' : 'erased', m);
       await m.query(`DELETE FROM subscriber_topic_opt_outs WHERE subscriber_id = $1`, [id]);
       // Other modules scrub what they hold about the person (signature names, comments…) in the same transaction.
@@ -374,7 +378,12 @@ export class SubscribersService {
       );
       return rowToSubscriber(row);
     });
-    this.logger.log(`subscriber ${id} erased`);
+    // Queued mail holds the address too (Redis): forgotten once the erasure is committed.
+    const removed = await (address ? this.mail.forgetRecipient(address, id) : Promise.resolve(0)).catch((e: Error) => {
+      this.logger.warn(`subscriber ${id} erased, but queued mail could not be checked: ${e.message}`);
+      return 0;
+    });
+    this.logger.log(`subscriber ${id} erased${removed ? `; ${removed} queued message(s) withdrawn` : ''}`);
     return erased;
   }
 }

@@ -44,12 +44,15 @@ export class MailProcessor {
       return { skipped: 'invalid-payload' };
     }
     if (payload.subscriberId) {
-      const rows: { status: string }[] = await this.dataSource.query('SELECT status FROM subscribers WHERE id = $1', [
-        payload.subscriberId,
-      ]);
-      if (rows[0] && NEVER_MAIL.includes(rows[0].status)) {
-        this.logger.log(`mail job ${job.id} (${payload.kind}) skipped: recipient ${rows[0].status}`);
-        return { skipped: rows[0].status };
+      const rows: { status: string; erased: boolean }[] = await this.dataSource.query(
+        'SELECT status, erased_at IS NOT NULL AS erased FROM subscribers WHERE id = $1',
+        [payload.subscriberId],
+      );
+      // Erased after this message was queued (SUB-5): it is not sent.
+      const skip = rows[0]?.erased ? 'erased' : rows[0] && NEVER_MAIL.includes(rows[0].status) ? rows[0].status : null;
+      if (skip) {
+        this.logger.log(`mail job ${job.id} (${payload.kind}) skipped: recipient ${skip}`);
+        return { skipped: skip };
       }
     }
     const info = await this.transport.send({

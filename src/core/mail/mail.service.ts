@@ -5,6 +5,8 @@ import { Env } from '../config/env';
 import { JOBS, QUEUES, SendMailJob } from '../queue/queues';
 import { MailTransportService, SentInfo } from './mail-transport.service';
 
+const FORGET_PAGE = 500;
+
 /** Transactional mail. Callers enqueue; the worker's MailProcessor sends, with retries and back-off. */
 @Injectable()
 export class MailService {
@@ -23,6 +25,33 @@ export class MailService {
       removeOnComplete: 1000,
       removeOnFail: 5000,
     });
+  }
+
+  /**
+   * SUB-5: forget every queued, delayed, failed or kept-as-completed message to this person (the job data holds the
+   * address and the body). Paged, ids first: the queue never has to fit in memory. A message already being sent
+   * cannot be withdrawn; the processor drops it if the person was erased. Returns how many were removed.
+   */
+  async forgetRecipient(email: string, subscriberId?: string): Promise<number> {
+    const address = email.toLowerCase();
+    const matches = (job: { data?: Partial<SendMailJob> } | null) =>
+      !!job?.data && ((typeof job.data.to === 'string' && job.data.to.toLowerCase() === address) || (!!subscriberId && job.data.subscriberId === subscriberId));
+    const ids: string[] = [];
+    for (const state of ['waiting', 'delayed', 'paused', 'failed', 'completed'] as const) {
+      for (let start = 0; ; start += FORGET_PAGE) {
+        const jobs = await this.queue.getJobs([state], start, start + FORGET_PAGE - 1, true);
+        for (const job of jobs) if (matches(job)) ids.push(String(job.id));
+        if (jobs.length < FORGET_PAGE) break;
+      }
+    }
+    let removed = 0;
+    for (const id of ids) {
+      const job = await this.queue.getJob(id);
+      if (job && matches(job)) {
+        await job.remove().then(() => removed++, () => undefined); // active meanwhile: the processor's check drops it
+      }
+    }
+    return removed;
   }
 
   /** Sends now, bypassing the queue — for the admin's "test my settings" email, whose result they wait for. */
