@@ -109,28 +109,60 @@ describe('Blasts (e2e)', () => {
     await t.query(`UPDATE subscribers SET status = 'unsubscribed' WHERE status = 'subscribed'`);
   });
 
-  it('signs with DKIM covering the one-click headers; the signature fails once a header is altered (COMP-2)', async () => {
-    await configureOrganization(t);
-    await insertSubscribers(t, [{ email: 'dkim.reader@example.org', firstName: 'Dana' }]);
-    const blast = await createBlast(t);
-    await sendBlast(t, blast.id);
-    await waitForStatus(t, blast.id, 'sent');
-    const [m] = sink.to('dkim.reader@example.org');
-    const signature = m.header('dkim-signature')!;
-    const signed = signature.match(/(?:^|;)\s*h=([^;]+)/)![1].replace(/\s+/g, '').toLowerCase().split(':');
-    expect(signed).toEqual(expect.arrayContaining(['from', 'subject', 'date', 'message-id', 'to', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post']));
-    expect(signature).toMatch(/d=mail\.stopthestall\.example/);
-
+  describe('DKIM (COMP-2)', () => {
     const resolver = async (name: string, rr: string) => {
       if (rr === 'TXT' && name === 'cloture2026._domainkey.mail.stopthestall.example') return [[`v=DKIM1; k=rsa; p=${dkimPublicKey}`]];
       throw Object.assign(new Error(`no ${rr} for ${name}`), { code: 'ENOTFOUND' });
     };
+    /** The result of every DKIM signature on the message: one "pass" for a good message. */
     const verify = async (raw: string) =>
-      (await authenticate(raw, { resolver, disableArc: true, disableDmarc: true, disableBimi: true, ip: '127.0.0.1', helo: 'localhost', sender: 'action@mail.stopthestall.example' } as never)).dkim.results[0].status.result;
-    expect(await verify(m.raw)).toBe('pass');
-    const altered = m.raw.replace(/^List-Unsubscribe-Post: .*$/m, 'List-Unsubscribe-Post: List-Unsubscribe=Nope');
-    expect(altered).not.toBe(m.raw);
-    expect(await verify(altered)).toBe('fail');
+      (await authenticate(raw, { resolver, disableArc: true, disableDmarc: true, disableBimi: true, ip: '127.0.0.1', helo: 'localhost', sender: 'action@mail.stopthestall.example' } as never)).dkim.results.map(
+        (r: { status: { result: string } }) => r.status.result,
+      );
+    /** The names in h=, lower-case, in order. */
+    const signedNames = (signature: string) => signature.match(/(?:^|;)\s*h=([^;]+)/)![1].replace(/\s+/g, '').toLowerCase().split(':');
+    const IDENTITY_HEADERS = ['from', 'to', 'subject', 'date', 'message-id', 'list-unsubscribe', 'list-unsubscribe-post', 'list-id'];
+
+    it('signs blasts over-signing the identity and one-click headers: a From or Subject prepended in transit fails', async () => {
+      await configureOrganization(t);
+      await insertSubscribers(t, [{ email: 'dkim.reader@example.org', firstName: 'Dana' }]);
+      const blast = await createBlast(t);
+      await sendBlast(t, blast.id);
+      await waitForStatus(t, blast.id, 'sent');
+      const [m] = sink.to('dkim.reader@example.org');
+      expect(m.raw.match(/^DKIM-Signature:/gim)).toHaveLength(1);
+      const signature = m.header('dkim-signature')!;
+      expect(signature).toMatch(/d=mail\.stopthestall\.example/);
+      const names = signedNames(signature);
+      for (const name of IDENTITY_HEADERS) expect({ name, listed: names.filter((n) => n === name).length }).toEqual({ name, listed: 2 });
+
+      expect(await verify(m.raw)).toEqual(['pass']);
+      for (const added of ['From: "Stop the Stall" <action@stopthestall-donations.example>', 'Subject: Urgent: your donation failed']) {
+        expect({ added, results: await verify(`${added}\r\n${m.raw}`) }).toEqual({ added, results: ['fail'] });
+      }
+      const altered = m.raw.replace(/^List-Unsubscribe-Post: .*$/m, 'List-Unsubscribe-Post: List-Unsubscribe=Nope');
+      expect(altered).not.toBe(m.raw);
+      expect(await verify(altered)).toEqual(['fail']);
+    });
+
+    it('signs transactional mail the same way: the opt-in confirmation and the admin test email', async () => {
+      await configureOrganization(t, { doubleOptIn: true });
+      try {
+        const signup = await t.request('POST', '/api/v1/signups', { body: { email: 'dkim.optin@example.org', firstName: 'Ola', source: 'website:footer', consentText: 'Email me.' } });
+        expect(signup.body).toMatchObject({ confirmationSent: true });
+        expect((await t.request('POST', '/api/v1/admin/test-email', { body: { to: 'dkim.admin@example.org' } })).status).toBe(200);
+        await sink.waitFor(2);
+      } finally {
+        await configureOrganization(t, { doubleOptIn: false });
+      }
+      for (const address of ['dkim.optin@example.org', 'dkim.admin@example.org']) {
+        const [m] = sink.to(address);
+        const names = signedNames(m.header('dkim-signature')!);
+        for (const name of ['from', 'to', 'subject', 'date', 'message-id']) expect({ address, name, listed: names.filter((n) => n === name).length }).toEqual({ address, name, listed: 2 });
+        expect({ address, results: await verify(m.raw) }).toEqual({ address, results: ['pass'] });
+        expect({ address, results: await verify(`From: someone@else.example\r\n${m.raw}`) }).toEqual({ address, results: ['fail'] });
+      }
+    });
   });
 
   describe('settings (COMP-1)', () => {

@@ -24,11 +24,6 @@ export interface RenderedBlast {
   text: string;
 }
 
-/** DKIM covers these (COMP-2); nodemailer's default list lacks List-Unsubscribe-Post (RFC 8058 requires it signed). */
-export const DKIM_HEADER_FIELDS =
-  'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:' +
-  'List-Id:List-Unsubscribe:List-Unsubscribe-Post';
-
 const esc = Handlebars.escapeExpression;
 
 /**
@@ -67,7 +62,7 @@ function parseAddress(value: string): { name: string; address: string } {
 
 /**
  * Everything needed to turn one blast into per-recipient messages, compiled once (STYLE 8): the subject, preheader,
- * HTML and text templates, the organization footer (MSG-3, COMP-1), the headers and DKIM options (COMP-2).
+ * HTML and text templates, the organization footer (MSG-3, COMP-1) and the headers DKIM covers (COMP-2).
  */
 export class BlastRenderer {
   private readonly subject: RenderFn;
@@ -78,7 +73,6 @@ export class BlastRenderer {
   private readonly replyTo: string | undefined;
   readonly sendingDomain: string;
   private readonly listId: string;
-  private readonly dkim: SendMailOptions['dkim'];
   private readonly footerNotices: string[];
   private readonly legalName: string;
   private readonly postalLines: string[];
@@ -107,15 +101,6 @@ export class BlastRenderer {
       (n): n is string => !!n,
     );
     this.postalLines = (settings.postalAddress ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-    this.dkim =
-      env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
-        ? {
-            domainName: env.DKIM_DOMAIN,
-            keySelector: env.DKIM_SELECTOR,
-            privateKey: env.DKIM_PRIVATE_KEY.replace(/\\n/g, '\n'),
-            headerFieldNames: DKIM_HEADER_FIELDS,
-          }
-        : undefined;
   }
 
   /** Subject, HTML and text of one recipient's message, footer included in both parts. */
@@ -130,7 +115,7 @@ export class BlastRenderer {
     };
   }
 
-  /** The nodemailer message for one recipient: one To, unique Message-ID, one-click unsubscribe headers, DKIM. */
+  /** The nodemailer message for one recipient: one To, unique Message-ID, one-click unsubscribe headers (the transport signs it). */
   message(r: Recipient, links: RecipientLinks, messageId: string): SendMailOptions {
     const body = this.render(r, links);
     return {
@@ -149,7 +134,6 @@ export class BlastRenderer {
         'List-Id': { prepared: true, value: this.listId },
         'X-Cloture-Blast': this.blast.id,
       },
-      dkim: this.dkim,
     };
   }
 
