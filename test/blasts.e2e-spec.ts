@@ -194,6 +194,34 @@ describe('Blasts (e2e)', () => {
       await configureOrganization(t, { orgCapPerDay: null, disclaimerPaidBy: null, disclaimerCandidate: null });
     });
 
+    it('readyToSend is false with the reason while no default from address is set; a blast with its own fromEmail still sends', async () => {
+      await configureOrganization(t, { defaultFromEmail: null });
+      try {
+        expect((await t.request('GET', '/api/v1/settings')).body).toMatchObject({
+          readyToSend: false,
+          notReadyReason: expect.stringMatching(/no default from address.*defaultFromEmail.*fromEmail/),
+        });
+        const plain = await createBlast(t);
+        const refused = await t.request('POST', `/api/v1/blasts/${plain.id}/send`);
+        expect(refused.status).toBe(400);
+        expect(refused.body.details).toEqual([expect.objectContaining({ path: 'fromEmail' })]);
+
+        await insertSubscribers(t, [{ email: 'own.from.reader@example.org' }]);
+        const own = await createBlast(t, { fromEmail: 'rapid@mail.stopthestall.example' });
+        await sendBlast(t, own.id);
+        await waitForStatus(t, own.id, 'sent');
+        expect(sink.to('own.from.reader@example.org')[0].header('from')).toContain('rapid@mail.stopthestall.example');
+
+        await configureOrganization(t, { defaultFromEmail: null, postalAddress: null });
+        const both = (await t.request('GET', '/api/v1/settings')).body;
+        expect(both.readyToSend).toBe(false);
+        expect(both.notReadyReason).toMatch(/postalAddress.*defaultFromEmail/);
+      } finally {
+        await configureOrganization(t);
+      }
+      expect((await t.request('GET', '/api/v1/settings')).body).toMatchObject({ readyToSend: true, notReadyReason: null });
+    });
+
     it('documents settings and blasts in the OpenAPI document (API-2)', async () => {
       const doc = (await t.request('GET', '/docs-json', { key: false })).body;
       expect(Object.keys(doc.paths)).toEqual(
@@ -239,6 +267,55 @@ describe('Blasts (e2e)', () => {
       await sink.waitFor(2);
       expect(sink.to('organizer@example.org')[0].parsed.subject).toBe('[TEST] Alex, the Senate is stalling again');
       expect((await t.query(`SELECT count(*)::int AS n FROM blast_deliveries WHERE blast_id = $1`, [blast.id]))[0].n).toBe(0);
+    });
+
+    it('links in a test send open a page saying so (200, token-page headers) and change nothing, even for a real subscriber', async () => {
+      await configureOrganization(t);
+      const [real] = await insertSubscribers(t, [{ email: 'real.rita@example.org', firstName: 'Rita' }]);
+      const blast = await createBlast(t, { name: 'Filibuster push, week 3' });
+      const sent = await t.request('POST', `/api/v1/blasts/${blast.id}/test`, { body: { to: ['tester@example.org'], subscriberId: real } });
+      expect(sent.status).toBe(200);
+      await sink.waitFor(1);
+      const [m] = sink.to('tester@example.org');
+      const oneClick = new URL(m.header('list-unsubscribe')!.slice(1, -1));
+      const preferences = new URL(m.parsed.html!.match(/href="([^"]+\/preferences\/[^"]+)"/)![1]);
+      expect(m.parsed.text).toContain(preferences.href);
+      expect(m.parsed.html).toContain(oneClick.href);
+      const eventsBefore = (await t.query(`SELECT count(*)::int AS n FROM unsubscribe_events`))[0].n;
+
+      const pages: [string, string, Record<string, unknown> | undefined][] = [
+        ['GET', preferences.pathname, undefined],
+        ['POST', preferences.pathname, { action: 'unsubscribe' }],
+        ['POST', preferences.pathname, { action: 'save', frequency: 'monthly' }],
+        ['GET', oneClick.pathname, undefined],
+        ['POST', oneClick.pathname, { 'List-Unsubscribe': 'One-Click' }],
+        ['POST', oneClick.pathname, { 'List-Unsubscribe': 'One-Click', from: 'page' }],
+      ];
+      for (const [method, path, form] of pages) {
+        const res = await t.request(method, path, {
+          key: false,
+          raw: form ? new URLSearchParams(form as Record<string, string>).toString() : undefined,
+          headers: form ? { 'content-type': 'application/x-www-form-urlencoded' } : undefined,
+        });
+        expect({ method, path, status: res.status }).toEqual({ method, path, status: 200 });
+        expect(res.text).toContain('This link came from a test send of the blast <strong>Filibuster push, week 3</strong>');
+        expect(res.text).toMatch(path.startsWith('/unsubscribe') ? /unsubscribe page/ : /email preferences page/);
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+        expect(res.headers.get('x-robots-tag')).toContain('noindex');
+      }
+      expect((await t.query(`SELECT status, frequency FROM subscribers WHERE id = $1`, [real]))[0]).toEqual({ status: 'subscribed', frequency: 'all' });
+      expect((await t.query(`SELECT count(*)::int AS n FROM unsubscribe_events`))[0].n).toBe(eventsBefore);
+
+      // The test flag is signed: a test token with one bit changed is just a bad link.
+      const token = oneClick.pathname.split('/').pop()!;
+      const raw = Buffer.from(token, 'base64url');
+      raw[0] ^= 0b100;
+      for (const tampered of [raw.toString('base64url'), `${token.slice(0, -2)}${token.endsWith('AA') ? 'BA' : 'AA'}`]) {
+        const res = await t.request('GET', `/unsubscribe/${tampered}`, { key: false });
+        expect(res.status).toBe(404);
+        expect(res.text).toContain('This link is not valid');
+      }
     });
 
     it('edits drafts only, schedules, unschedules and cancels; bad input is a 400', async () => {

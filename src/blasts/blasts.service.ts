@@ -144,18 +144,22 @@ export class BlastsService {
     if (problems.length) throw new BadRequestException({ message: 'The blast\'s templates have errors', details: problems });
     const recipient = subscriberId ? await this.recipient(subscriberId) : this.sampleRecipient();
     const renderer = new BlastRenderer(blast, await this.settings.get(), this.env);
-    const out = renderer.render(recipient, this.links.forRecipient(recipient.subscriberId, blast.id));
+    const out = renderer.render(recipient, this.links.forTestSend(blast.id));
     return { ...out, recipient: subscriberId ?? 'sample' };
   }
 
-  /** MSG-4: mails the rendered blast to the given addresses now (subject marked [TEST]); nothing is recorded. */
+  /**
+   * MSG-4: mails the rendered blast to the given addresses now (subject marked [TEST]); nothing is recorded. Its
+   * preference and unsubscribe links are test links: their pages say so and change nothing.
+   */
   async testSend(id: string, to: string[], subscriberId?: string): Promise<string[]> {
     const blast = await this.get(id);
     const problems = await this.validate(blast);
     if (problems.length) throw new BadRequestException({ message: 'The blast has problems; fix them before a test send', details: problems });
     const recipient = subscriberId ? await this.recipient(subscriberId) : this.sampleRecipient();
     const renderer = new BlastRenderer(blast, await this.settings.get(), this.env);
-    const links = this.links.forRecipient(recipient.subscriberId, blast.id);
+    // Test links, even when rendered for a real subscriber: a colleague's click must not unsubscribe that person.
+    const links = this.links.forTestSend(blast.id);
     const sent: string[] = [];
     for (const address of [...new Set(to.map((a) => a.trim()))]) {
       const message = renderer.message({ ...recipient, email: address }, links, `<test.${blast.id}.${randomUUID()}@${renderer.sendingDomain}>`);
