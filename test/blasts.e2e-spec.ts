@@ -250,6 +250,65 @@ describe('Blasts (e2e)', () => {
       expect((await t.request('POST', `/api/v1/blasts/${ok.id}/validate`)).body).toEqual({ valid: true, problems: [] });
     });
 
+    it('validation reports every problem of every field at once, and schedule refuses with the same list', async () => {
+      // No default from address either: that is one more problem of the same list.
+      await configureOrganization(t, { defaultFromEmail: null });
+      const blast = await createBlast(t, {
+        subject: '{{nope}}: the vote is Friday',
+        preheader: 'Hi {{firstName}}, two minutes',
+        htmlBody: '<p>Dear {{firstName}},</p><p>Your rep {{representative}} voted no.</p>',
+        textBody: 'Dear {{#if}}',
+      });
+      try {
+        const v = await t.request('POST', `/api/v1/blasts/${blast.id}/validate`);
+        expect(v.status).toBe(200);
+        expect(v.body.valid).toBe(false);
+        expect(v.body.problems).toEqual([
+          { path: 'subject', message: expect.stringContaining('unknown merge field "nope"') },
+          { path: 'preheader', message: expect.stringContaining('"Hi , two minutes"') },
+          { path: 'htmlBody', message: expect.stringContaining('unknown merge field "representative"') },
+          { path: 'htmlBody', message: expect.stringContaining('"Dear ,"') },
+          { path: 'textBody', message: expect.stringContaining('template syntax error') },
+          { path: 'fromEmail', message: expect.stringContaining('defaultFromEmail') },
+        ]);
+        const scheduled = await t.request('POST', `/api/v1/blasts/${blast.id}/schedule`, { body: { sendAt: new Date(Date.now() + 3600_000).toISOString() } });
+        expect(scheduled.status).toBe(400);
+        expect(scheduled.body.details).toEqual(v.body.problems);
+      } finally {
+        await configureOrganization(t);
+      }
+      // A preview cannot render a broken preheader either: a 400 naming it, not a 500.
+      const preview = await t.request('POST', `/api/v1/blasts/${blast.id}/preview`, { body: {} });
+      expect(preview.status).toBe(400);
+      expect(preview.body.details.map((d: { path: string }) => d.path)).toEqual(['subject', 'htmlBody', 'textBody']);
+      const badPreheader = await createBlast(t, { preheader: 'Two minutes {{#if}}' });
+      const p2 = await t.request('POST', `/api/v1/blasts/${badPreheader.id}/preview`, { body: {} });
+      expect(p2.status).toBe(400);
+      expect(p2.body.details).toEqual([expect.objectContaining({ path: 'preheader' })]);
+    });
+
+    it('sends an HTML fragment as a full document with a charset, and adds the charset to a document without one', async () => {
+      await configureOrganization(t);
+      const fragment = await createBlast(t, { htmlBody: '<p>Hi {{default firstName "Friend"}}</p><p>Call your senators today.</p>' });
+      const document = await createBlast(t);
+      for (const [blast, to] of [[fragment, 'fragment.reader@example.org'], [document, 'document.reader@example.org']] as const) {
+        expect((await t.request('POST', `/api/v1/blasts/${blast.id}/test`, { body: { to: [to] } })).status).toBe(200);
+      }
+      await sink.waitFor(2);
+      const html = sink.to('fragment.reader@example.org')[0].parsed.html!;
+      expect(html.startsWith('<!doctype html>')).toBe(true);
+      expect(html).toMatch(/<head>[\s\S]*<meta charset="utf-8">[\s\S]*<meta name="viewport"[\s\S]*<title>Alex, the Senate is stalling again<\/title>[\s\S]*<\/head>/);
+      const body = html.slice(html.indexOf('<body>'), html.indexOf('</body>'));
+      expect(body).toContain('<p>Hi Alex</p>');
+      expect(body).toContain('This message was sent to: fragment.reader@example.org');
+      expect(body).toContain('>Unsubscribe</a>');
+
+      const own = sink.to('document.reader@example.org')[0].parsed.html!;
+      expect(own.startsWith('<!doctype html>\n<html>\n<head><meta charset="utf-8"></head><body>')).toBe(true);
+      expect(own.match(/<body/g)).toHaveLength(1);
+      expect(own).toMatch(/Unsubscribe<\/a><\/p>\n<\/td><\/tr><\/table>\n<\/body><\/html>\s*$/);
+    });
+
     it('previews for a subscriber (escaped) and a sample, and test-sends now', async () => {
       const [id] = await insertSubscribers(t, [{ email: 'preview.person@example.org', firstName: '<b>Sam</b>', state: 'AL' }]);
       const blast = await createBlast(t, { textBody: 'Dear {{default firstName "Friend"}},\nCall today.' });

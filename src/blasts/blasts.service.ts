@@ -10,16 +10,7 @@ import { SettingsService } from '../settings/settings.service';
 import { BlastRenderer, Recipient } from './blast-message';
 import { DELIVERY_COUNTS_SQL, rowsOf } from './blast-queries';
 import { BlastQueueService } from './blast-queue.service';
-import {
-  compileHtml,
-  compileText,
-  danglingGreetingProblems,
-  htmlToText,
-  SAMPLE,
-  TemplateProblem,
-  templateProblems,
-  textTemplateFromHtml,
-} from './blast-template';
+import { blastTemplateProblems, SAMPLE, TemplateProblem } from './blast-template';
 import { Blast, BlastStatus } from './blast.entity';
 import {
   BlastDto,
@@ -116,20 +107,9 @@ export class BlastsService {
     await this.blasts.delete({ id });
   }
 
-  /** MSG-2: every problem that would stop the blast from being scheduled. */
+  /** MSG-2: every problem that would stop the blast from being scheduled, all fields at once. */
   async validate(blast: Blast): Promise<TemplateProblem[]> {
-    const problems = [
-      ...templateProblems(blast.subject, 'subject'),
-      ...(blast.preheader ? templateProblems(blast.preheader, 'preheader') : []),
-      ...templateProblems(blast.htmlBody, 'htmlBody'),
-      ...(blast.textBody ? templateProblems(blast.textBody, 'textBody') : []),
-    ];
-    if (problems.length) return problems;
-    const html = compileHtml(blast.htmlBody);
-    problems.push(...danglingGreetingProblems(compileText(blast.subject), 'subject', blast.subject));
-    problems.push(...danglingGreetingProblems((c) => htmlToText(html(c)), 'htmlBody', blast.htmlBody));
-    const text = blast.textBody ?? textTemplateFromHtml(blast.htmlBody);
-    if (blast.textBody) problems.push(...danglingGreetingProblems(compileText(text), 'textBody', text));
+    const problems = blastTemplateProblems(blast);
     const settings = await this.settings.get();
     if (!blast.fromEmail && !settings.defaultFromEmail) {
       problems.push({ path: 'fromEmail', message: 'set fromEmail on the blast or defaultFromEmail in /api/v1/settings' });
@@ -139,8 +119,8 @@ export class BlastsService {
 
   async preview(id: string, subscriberId?: string): Promise<PreviewDto> {
     const blast = await this.get(id);
-    const problems = templateProblems(blast.subject, 'subject').concat(templateProblems(blast.htmlBody, 'htmlBody'));
-    if (blast.textBody) problems.push(...templateProblems(blast.textBody, 'textBody'));
+    // A dangling greeting does not stop a preview (it is where one sees it); a template that cannot render does.
+    const problems = blastTemplateProblems(blast, { dangling: false });
     if (problems.length) throw new BadRequestException({ message: 'The blast\'s templates have errors', details: problems });
     const recipient = subscriberId ? await this.recipient(subscriberId) : this.sampleRecipient();
     const renderer = new BlastRenderer(blast, await this.settings.get(), this.env);
