@@ -109,28 +109,60 @@ describe('Blasts (e2e)', () => {
     await t.query(`UPDATE subscribers SET status = 'unsubscribed' WHERE status = 'subscribed'`);
   });
 
-  it('signs with DKIM covering the one-click headers; the signature fails once a header is altered (COMP-2)', async () => {
-    await configureOrganization(t);
-    await insertSubscribers(t, [{ email: 'dkim.reader@example.org', firstName: 'Dana' }]);
-    const blast = await createBlast(t);
-    await sendBlast(t, blast.id);
-    await waitForStatus(t, blast.id, 'sent');
-    const [m] = sink.to('dkim.reader@example.org');
-    const signature = m.header('dkim-signature')!;
-    const signed = signature.match(/(?:^|;)\s*h=([^;]+)/)![1].replace(/\s+/g, '').toLowerCase().split(':');
-    expect(signed).toEqual(expect.arrayContaining(['from', 'subject', 'date', 'message-id', 'to', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post']));
-    expect(signature).toMatch(/d=mail\.stopthestall\.example/);
-
+  describe('DKIM (COMP-2)', () => {
     const resolver = async (name: string, rr: string) => {
       if (rr === 'TXT' && name === 'cloture2026._domainkey.mail.stopthestall.example') return [[`v=DKIM1; k=rsa; p=${dkimPublicKey}`]];
       throw Object.assign(new Error(`no ${rr} for ${name}`), { code: 'ENOTFOUND' });
     };
+    /** The result of every DKIM signature on the message: one "pass" for a good message. */
     const verify = async (raw: string) =>
-      (await authenticate(raw, { resolver, disableArc: true, disableDmarc: true, disableBimi: true, ip: '127.0.0.1', helo: 'localhost', sender: 'action@mail.stopthestall.example' } as never)).dkim.results[0].status.result;
-    expect(await verify(m.raw)).toBe('pass');
-    const altered = m.raw.replace(/^List-Unsubscribe-Post: .*$/m, 'List-Unsubscribe-Post: List-Unsubscribe=Nope');
-    expect(altered).not.toBe(m.raw);
-    expect(await verify(altered)).toBe('fail');
+      (await authenticate(raw, { resolver, disableArc: true, disableDmarc: true, disableBimi: true, ip: '127.0.0.1', helo: 'localhost', sender: 'action@mail.stopthestall.example' } as never)).dkim.results.map(
+        (r: { status: { result: string } }) => r.status.result,
+      );
+    /** The names in h=, lower-case, in order. */
+    const signedNames = (signature: string) => signature.match(/(?:^|;)\s*h=([^;]+)/)![1].replace(/\s+/g, '').toLowerCase().split(':');
+    const IDENTITY_HEADERS = ['from', 'to', 'subject', 'date', 'message-id', 'list-unsubscribe', 'list-unsubscribe-post', 'list-id'];
+
+    it('signs blasts over-signing the identity and one-click headers: a From or Subject prepended in transit fails', async () => {
+      await configureOrganization(t);
+      await insertSubscribers(t, [{ email: 'dkim.reader@example.org', firstName: 'Dana' }]);
+      const blast = await createBlast(t);
+      await sendBlast(t, blast.id);
+      await waitForStatus(t, blast.id, 'sent');
+      const [m] = sink.to('dkim.reader@example.org');
+      expect(m.raw.match(/^DKIM-Signature:/gim)).toHaveLength(1);
+      const signature = m.header('dkim-signature')!;
+      expect(signature).toMatch(/d=mail\.stopthestall\.example/);
+      const names = signedNames(signature);
+      for (const name of IDENTITY_HEADERS) expect({ name, listed: names.filter((n) => n === name).length }).toEqual({ name, listed: 2 });
+
+      expect(await verify(m.raw)).toEqual(['pass']);
+      for (const added of ['From: "Stop the Stall" <action@stopthestall-donations.example>', 'Subject: Urgent: your donation failed']) {
+        expect({ added, results: await verify(`${added}\r\n${m.raw}`) }).toEqual({ added, results: ['fail'] });
+      }
+      const altered = m.raw.replace(/^List-Unsubscribe-Post: .*$/m, 'List-Unsubscribe-Post: List-Unsubscribe=Nope');
+      expect(altered).not.toBe(m.raw);
+      expect(await verify(altered)).toEqual(['fail']);
+    });
+
+    it('signs transactional mail the same way: the opt-in confirmation and the admin test email', async () => {
+      await configureOrganization(t, { doubleOptIn: true });
+      try {
+        const signup = await t.request('POST', '/api/v1/signups', { body: { email: 'dkim.optin@example.org', firstName: 'Ola', source: 'website:footer', consentText: 'Email me.' } });
+        expect(signup.body).toMatchObject({ confirmationSent: true });
+        expect((await t.request('POST', '/api/v1/admin/test-email', { body: { to: 'dkim.admin@example.org' } })).status).toBe(200);
+        await sink.waitFor(2);
+      } finally {
+        await configureOrganization(t, { doubleOptIn: false });
+      }
+      for (const address of ['dkim.optin@example.org', 'dkim.admin@example.org']) {
+        const [m] = sink.to(address);
+        const names = signedNames(m.header('dkim-signature')!);
+        for (const name of ['from', 'to', 'subject', 'date', 'message-id']) expect({ address, name, listed: names.filter((n) => n === name).length }).toEqual({ address, name, listed: 2 });
+        expect({ address, results: await verify(m.raw) }).toEqual({ address, results: ['pass'] });
+        expect({ address, results: await verify(`From: someone@else.example\r\n${m.raw}`) }).toEqual({ address, results: ['fail'] });
+      }
+    });
   });
 
   describe('settings (COMP-1)', () => {
@@ -162,6 +194,34 @@ describe('Blasts (e2e)', () => {
       await configureOrganization(t, { orgCapPerDay: null, disclaimerPaidBy: null, disclaimerCandidate: null });
     });
 
+    it('readyToSend is false with the reason while no default from address is set; a blast with its own fromEmail still sends', async () => {
+      await configureOrganization(t, { defaultFromEmail: null });
+      try {
+        expect((await t.request('GET', '/api/v1/settings')).body).toMatchObject({
+          readyToSend: false,
+          notReadyReason: expect.stringMatching(/no default from address.*defaultFromEmail.*fromEmail/),
+        });
+        const plain = await createBlast(t);
+        const refused = await t.request('POST', `/api/v1/blasts/${plain.id}/send`);
+        expect(refused.status).toBe(400);
+        expect(refused.body.details).toEqual([expect.objectContaining({ path: 'fromEmail' })]);
+
+        await insertSubscribers(t, [{ email: 'own.from.reader@example.org' }]);
+        const own = await createBlast(t, { fromEmail: 'rapid@mail.stopthestall.example' });
+        await sendBlast(t, own.id);
+        await waitForStatus(t, own.id, 'sent');
+        expect(sink.to('own.from.reader@example.org')[0].header('from')).toContain('rapid@mail.stopthestall.example');
+
+        await configureOrganization(t, { defaultFromEmail: null, postalAddress: null });
+        const both = (await t.request('GET', '/api/v1/settings')).body;
+        expect(both.readyToSend).toBe(false);
+        expect(both.notReadyReason).toMatch(/postalAddress.*defaultFromEmail/);
+      } finally {
+        await configureOrganization(t);
+      }
+      expect((await t.request('GET', '/api/v1/settings')).body).toMatchObject({ readyToSend: true, notReadyReason: null });
+    });
+
     it('documents settings and blasts in the OpenAPI document (API-2)', async () => {
       const doc = (await t.request('GET', '/docs-json', { key: false })).body;
       expect(Object.keys(doc.paths)).toEqual(
@@ -190,6 +250,65 @@ describe('Blasts (e2e)', () => {
       expect((await t.request('POST', `/api/v1/blasts/${ok.id}/validate`)).body).toEqual({ valid: true, problems: [] });
     });
 
+    it('validation reports every problem of every field at once, and schedule refuses with the same list', async () => {
+      // No default from address either: that is one more problem of the same list.
+      await configureOrganization(t, { defaultFromEmail: null });
+      const blast = await createBlast(t, {
+        subject: '{{nope}}: the vote is Friday',
+        preheader: 'Hi {{firstName}}, two minutes',
+        htmlBody: '<p>Dear {{firstName}},</p><p>Your rep {{representative}} voted no.</p>',
+        textBody: 'Dear {{#if}}',
+      });
+      try {
+        const v = await t.request('POST', `/api/v1/blasts/${blast.id}/validate`);
+        expect(v.status).toBe(200);
+        expect(v.body.valid).toBe(false);
+        expect(v.body.problems).toEqual([
+          { path: 'subject', message: expect.stringContaining('unknown merge field "nope"') },
+          { path: 'preheader', message: expect.stringContaining('"Hi , two minutes"') },
+          { path: 'htmlBody', message: expect.stringContaining('unknown merge field "representative"') },
+          { path: 'htmlBody', message: expect.stringContaining('"Dear ,"') },
+          { path: 'textBody', message: expect.stringContaining('template syntax error') },
+          { path: 'fromEmail', message: expect.stringContaining('defaultFromEmail') },
+        ]);
+        const scheduled = await t.request('POST', `/api/v1/blasts/${blast.id}/schedule`, { body: { sendAt: new Date(Date.now() + 3600_000).toISOString() } });
+        expect(scheduled.status).toBe(400);
+        expect(scheduled.body.details).toEqual(v.body.problems);
+      } finally {
+        await configureOrganization(t);
+      }
+      // A preview cannot render a broken preheader either: a 400 naming it, not a 500.
+      const preview = await t.request('POST', `/api/v1/blasts/${blast.id}/preview`, { body: {} });
+      expect(preview.status).toBe(400);
+      expect(preview.body.details.map((d: { path: string }) => d.path)).toEqual(['subject', 'htmlBody', 'textBody']);
+      const badPreheader = await createBlast(t, { preheader: 'Two minutes {{#if}}' });
+      const p2 = await t.request('POST', `/api/v1/blasts/${badPreheader.id}/preview`, { body: {} });
+      expect(p2.status).toBe(400);
+      expect(p2.body.details).toEqual([expect.objectContaining({ path: 'preheader' })]);
+    });
+
+    it('sends an HTML fragment as a full document with a charset, and adds the charset to a document without one', async () => {
+      await configureOrganization(t);
+      const fragment = await createBlast(t, { htmlBody: '<p>Hi {{default firstName "Friend"}}</p><p>Call your senators today.</p>' });
+      const document = await createBlast(t);
+      for (const [blast, to] of [[fragment, 'fragment.reader@example.org'], [document, 'document.reader@example.org']] as const) {
+        expect((await t.request('POST', `/api/v1/blasts/${blast.id}/test`, { body: { to: [to] } })).status).toBe(200);
+      }
+      await sink.waitFor(2);
+      const html = sink.to('fragment.reader@example.org')[0].parsed.html!;
+      expect(html.startsWith('<!doctype html>')).toBe(true);
+      expect(html).toMatch(/<head>[\s\S]*<meta charset="utf-8">[\s\S]*<meta name="viewport"[\s\S]*<title>Alex, the Senate is stalling again<\/title>[\s\S]*<\/head>/);
+      const body = html.slice(html.indexOf('<body>'), html.indexOf('</body>'));
+      expect(body).toContain('<p>Hi Alex</p>');
+      expect(body).toContain('This message was sent to: fragment.reader@example.org');
+      expect(body).toContain('>Unsubscribe</a>');
+
+      const own = sink.to('document.reader@example.org')[0].parsed.html!;
+      expect(own.startsWith('<!doctype html>\n<html>\n<head><meta charset="utf-8"></head><body>')).toBe(true);
+      expect(own.match(/<body/g)).toHaveLength(1);
+      expect(own).toMatch(/Unsubscribe<\/a><\/p>\n<\/td><\/tr><\/table>\n<\/body><\/html>\s*$/);
+    });
+
     it('previews for a subscriber (escaped) and a sample, and test-sends now', async () => {
       const [id] = await insertSubscribers(t, [{ email: 'preview.person@example.org', firstName: '<b>Sam</b>', state: 'AL' }]);
       const blast = await createBlast(t, { textBody: 'Dear {{default firstName "Friend"}},\nCall today.' });
@@ -207,6 +326,55 @@ describe('Blasts (e2e)', () => {
       await sink.waitFor(2);
       expect(sink.to('organizer@example.org')[0].parsed.subject).toBe('[TEST] Alex, the Senate is stalling again');
       expect((await t.query(`SELECT count(*)::int AS n FROM blast_deliveries WHERE blast_id = $1`, [blast.id]))[0].n).toBe(0);
+    });
+
+    it('links in a test send open a page saying so (200, token-page headers) and change nothing, even for a real subscriber', async () => {
+      await configureOrganization(t);
+      const [real] = await insertSubscribers(t, [{ email: 'real.rita@example.org', firstName: 'Rita' }]);
+      const blast = await createBlast(t, { name: 'Filibuster push, week 3' });
+      const sent = await t.request('POST', `/api/v1/blasts/${blast.id}/test`, { body: { to: ['tester@example.org'], subscriberId: real } });
+      expect(sent.status).toBe(200);
+      await sink.waitFor(1);
+      const [m] = sink.to('tester@example.org');
+      const oneClick = new URL(m.header('list-unsubscribe')!.slice(1, -1));
+      const preferences = new URL(m.parsed.html!.match(/href="([^"]+\/preferences\/[^"]+)"/)![1]);
+      expect(m.parsed.text).toContain(preferences.href);
+      expect(m.parsed.html).toContain(oneClick.href);
+      const eventsBefore = (await t.query(`SELECT count(*)::int AS n FROM unsubscribe_events`))[0].n;
+
+      const pages: [string, string, Record<string, unknown> | undefined][] = [
+        ['GET', preferences.pathname, undefined],
+        ['POST', preferences.pathname, { action: 'unsubscribe' }],
+        ['POST', preferences.pathname, { action: 'save', frequency: 'monthly' }],
+        ['GET', oneClick.pathname, undefined],
+        ['POST', oneClick.pathname, { 'List-Unsubscribe': 'One-Click' }],
+        ['POST', oneClick.pathname, { 'List-Unsubscribe': 'One-Click', from: 'page' }],
+      ];
+      for (const [method, path, form] of pages) {
+        const res = await t.request(method, path, {
+          key: false,
+          raw: form ? new URLSearchParams(form as Record<string, string>).toString() : undefined,
+          headers: form ? { 'content-type': 'application/x-www-form-urlencoded' } : undefined,
+        });
+        expect({ method, path, status: res.status }).toEqual({ method, path, status: 200 });
+        expect(res.text).toContain('This link came from a test send of the blast <strong>Filibuster push, week 3</strong>');
+        expect(res.text).toMatch(path.startsWith('/unsubscribe') ? /unsubscribe page/ : /email preferences page/);
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+        expect(res.headers.get('x-robots-tag')).toContain('noindex');
+      }
+      expect((await t.query(`SELECT status, frequency FROM subscribers WHERE id = $1`, [real]))[0]).toEqual({ status: 'subscribed', frequency: 'all' });
+      expect((await t.query(`SELECT count(*)::int AS n FROM unsubscribe_events`))[0].n).toBe(eventsBefore);
+
+      // The test flag is signed: a test token with one bit changed is just a bad link.
+      const token = oneClick.pathname.split('/').pop()!;
+      const raw = Buffer.from(token, 'base64url');
+      raw[0] ^= 0b100;
+      for (const tampered of [raw.toString('base64url'), `${token.slice(0, -2)}${token.endsWith('AA') ? 'BA' : 'AA'}`]) {
+        const res = await t.request('GET', `/unsubscribe/${tampered}`, { key: false });
+        expect(res.status).toBe(404);
+        expect(res.text).toContain('This link is not valid');
+      }
     });
 
     it('edits drafts only, schedules, unschedules and cancels; bad input is a 400', async () => {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { loadEnv } from '../core/config/env';
 import type { Settings } from '../settings/settings.entity';
-import { BlastRenderer, DKIM_HEADER_FIELDS, tagPetitionLinks } from './blast-message';
+import { BlastRenderer, htmlDocument, tagPetitionLinks, withCharsetMeta } from './blast-message';
 import type { Blast } from './blast.entity';
 
 const settings = {
@@ -63,14 +63,42 @@ describe('BlastRenderer (MSG-3, COMP-1, COMP-2)', () => {
     expect(m.dkim).toBeUndefined();
   });
 
-  it('signs with DKIM when configured, List-Unsubscribe-Post among the signed headers', () => {
+  it('sends an HTML fragment as a full document: doctype, charset, viewport, subject as title; preheader and footer inside <body>', () => {
+    const fragment = { ...blast, subject: '{{default firstName "Friend"}}: <Act> & win', htmlBody: '<p>Hi {{default firstName "Friend"}}</p>' } as Blast;
+    const r = new BlastRenderer(fragment, settings, loadEnv({}));
+    const html = String(r.message(recipient, links, '<x@y>').html);
+    expect(html.startsWith('<!doctype html>\n<html>\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n')).toBe(true);
+    expect(html).toContain('<title>Friend: &lt;Act&gt; &amp; win</title>');
+    expect(html).toMatch(/<body>\n<div class="preheader"[^>]*>Before Friday<\/div>\n+<p>Hi Friend<\/p>\n<table role="presentation"[\s\S]*Unsubscribe<\/a><\/p>\n<\/td><\/tr><\/table>\n<\/body>\n<\/html>$/);
+    expect(html.match(/<body/g)).toHaveLength(1);
+  });
+
+  it('keeps a full document\'s own head, adding a charset only when it declares none; the footer stays inside the body', () => {
+    const own = '<!DOCTYPE html>\n<html lang="en"><head><title>Own</title><style>p{color:red}</style></head><body><p>{{default firstName "Friend"}}</p></body></html>';
+    const r = new BlastRenderer({ ...blast, htmlBody: own } as Blast, settings, loadEnv({}));
+    const html = String(r.message(recipient, links, '<x@y>').html);
+    expect(html.startsWith('<!DOCTYPE html>\n<html lang="en"><head>\n<meta charset="utf-8"><title>Own</title><style>')).toBe(true);
+    expect(html).not.toContain('<meta name="viewport"');
+    expect(html).toMatch(/Unsubscribe<\/a><\/p>\n<\/td><\/tr><\/table>\n<\/body><\/html>$/);
+
+    const declared = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body>x</body></html>';
+    expect(withCharsetMeta(declared)).toBe(declared);
+    expect(withCharsetMeta('<html><body>x</body></html>')).toBe('<html>\n<head><meta charset="utf-8"></head><body>x</body></html>');
+    expect(withCharsetMeta('<body>x</body>')).toBe('<head><meta charset="utf-8"></head>\n<body>x</body>');
+    expect(withCharsetMeta('<p>fragment, <header>not a head</header></p>')).toBe('<p>fragment, <header>not a head</header></p>');
+    expect(htmlDocument('<p>x</p>', 'T')).toMatch(/<body>\n<p>x<\/p>\n<\/body>/);
+
+    // A document that never closes its body still gets the footer inside <html>, and the preheader after <html>.
+    const unclosed = new BlastRenderer({ ...blast, htmlBody: '<!doctype html><html><p>Call now.</p></html>' } as Blast, settings, loadEnv({}));
+    const out = String(unclosed.message(recipient, links, '<x@y>').html);
+    expect(out.startsWith('<!doctype html><html>\n<head><meta charset="utf-8"></head>\n<div class="preheader"')).toBe(true);
+    expect(out).toMatch(/<\/table>\n<\/html>$/);
+  });
+
+  it('leaves DKIM to the transport: no per-message option, which would add a second signature nodemailer does not over-sign', () => {
     const pem = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    // One-line form, as it would sit in an environment variable.
     const env = loadEnv({ DKIM_DOMAIN: 'mail.example.org', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: pem.replace(/\n/g, '\\n') });
-    const m = new BlastRenderer(blast, settings, env).message(recipient, links, '<x@y>');
-    expect(m.dkim).toMatchObject({ domainName: 'mail.example.org', keySelector: 's1', headerFieldNames: DKIM_HEADER_FIELDS });
-    expect((m.dkim as { privateKey: string }).privateKey).toBe(pem);
-    expect(DKIM_HEADER_FIELDS.toLowerCase().split(':')).toEqual(expect.arrayContaining(['list-unsubscribe-post', 'list-unsubscribe', 'list-id', 'from', 'to', 'subject', 'date', 'message-id']));
+    expect(new BlastRenderer(blast, settings, env).message(recipient, links, '<x@y>').dkim).toBeUndefined();
   });
 
   it('refuses half a DKIM configuration or an unreadable key at boot', () => {

@@ -24,12 +24,64 @@ export interface RenderedBlast {
   text: string;
 }
 
-/** DKIM covers these (COMP-2); nodemailer's default list lacks List-Unsubscribe-Post (RFC 8058 requires it signed). */
-export const DKIM_HEADER_FIELDS =
-  'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:' +
-  'List-Id:List-Unsubscribe:List-Unsubscribe-Post';
-
 const esc = Handlebars.escapeExpression;
+
+/** A body that has its own <html> or <body> is a document; anything else is a fragment, sent inside our shell. */
+const DOCUMENT_TAG = /<(html|body)(\s[^>]*)?>/i;
+const CHARSET_META = /<meta\b[^>]*\bcharset\s*=/i;
+const CHARSET = '<meta charset="utf-8">';
+
+export function isHtmlDocument(html: string): boolean {
+  return DOCUMENT_TAG.test(html);
+}
+
+/**
+ * A full document keeps its own head, with `<meta charset="utf-8">` added when it declares no charset (a saved or
+ * forwarded copy loses the MIME charset). Fragments are left alone: `htmlDocument` wraps them.
+ */
+export function withCharsetMeta(html: string): string {
+  if (!isHtmlDocument(html) || CHARSET_META.test(html)) return html;
+  const head = /<head(\s[^>]*)?>/i;
+  if (head.test(html)) return html.replace(head, (m) => `${m}\n${CHARSET}`);
+  const root = /<html(\s[^>]*)?>/i;
+  if (root.test(html)) return html.replace(root, (m) => `${m}\n<head>${CHARSET}</head>`);
+  return `<head>${CHARSET}</head>\n${html}`;
+}
+
+/** Inserts at the start of the body: after <body>, else after </head> or <html>, else after a doctype, else first. */
+function insertAtBodyStart(html: string, insert: string): string {
+  for (const tag of [/<body(\s[^>]*)?>/i, /<\/head>/i, /<html(\s[^>]*)?>/i, /<!doctype[^>]*>/i]) {
+    const m = tag.exec(html);
+    if (m) return `${html.slice(0, m.index + m[0].length)}\n${insert}${html.slice(m.index + m[0].length)}`;
+  }
+  return insert + html;
+}
+
+/** Inserts at the end of the body: before </body>, else before </html>, else last — so the footer stays in the body. */
+function insertAtBodyEnd(html: string, insert: string): string {
+  for (const tag of [/<\/body>/i, /<\/html>/i]) {
+    const m = tag.exec(html);
+    if (m) return `${html.slice(0, m.index)}${insert}${html.slice(m.index)}`;
+  }
+  return `${html}\n${insert}`;
+}
+
+/** An HTML fragment as a complete message document (doctype, charset, viewport, the subject as title). */
+export function htmlDocument(fragment: string, title: string): string {
+  return [
+    '<!doctype html>',
+    '<html>',
+    '<head>',
+    CHARSET,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${esc(title)}</title>`,
+    '</head>',
+    '<body>',
+    fragment,
+    '</body>',
+    '</html>',
+  ].join('\n');
+}
 
 /**
  * MSG-9 actions: links to our own petition pages (`<PUBLIC_BASE_URL>/p/<slug>`) carry `blast=<id>`, so a signature
@@ -67,18 +119,19 @@ function parseAddress(value: string): { name: string; address: string } {
 
 /**
  * Everything needed to turn one blast into per-recipient messages, compiled once (STYLE 8): the subject, preheader,
- * HTML and text templates, the organization footer (MSG-3, COMP-1), the headers and DKIM options (COMP-2).
+ * HTML and text templates, the organization footer (MSG-3, COMP-1) and the headers DKIM covers (COMP-2).
  */
 export class BlastRenderer {
   private readonly subject: RenderFn;
   private readonly preheader: RenderFn | null;
   private readonly html: RenderFn;
+  /** The HTML body is a fragment, wrapped in a document per message (its title is the recipient's subject). */
+  private readonly fragment: boolean;
   private readonly text: RenderFn;
   private readonly from: { name: string; address: string };
   private readonly replyTo: string | undefined;
   readonly sendingDomain: string;
   private readonly listId: string;
-  private readonly dkim: SendMailOptions['dkim'];
   private readonly footerNotices: string[];
   private readonly legalName: string;
   private readonly postalLines: string[];
@@ -91,7 +144,9 @@ export class BlastRenderer {
     this.subject = compileText(blast.subject);
     this.preheader = blast.preheader ? compileText(blast.preheader) : null;
     const htmlBody = tagPetitionLinks(blast.htmlBody, env.PUBLIC_BASE_URL, blast.id, true);
-    this.html = compileHtml(htmlBody);
+    this.fragment = !isHtmlDocument(htmlBody);
+    // The charset goes into the template source: once per blast, not per recipient.
+    this.html = compileHtml(withCharsetMeta(htmlBody));
     this.text = compileText(blast.textBody ? tagPetitionLinks(blast.textBody, env.PUBLIC_BASE_URL, blast.id, false) : textTemplateFromHtml(htmlBody));
     const fallback = parseAddress(env.MAIL_FROM);
     const address = blast.fromEmail ?? settings.defaultFromEmail ?? fallback.address;
@@ -107,15 +162,6 @@ export class BlastRenderer {
       (n): n is string => !!n,
     );
     this.postalLines = (settings.postalAddress ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-    this.dkim =
-      env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
-        ? {
-            domainName: env.DKIM_DOMAIN,
-            keySelector: env.DKIM_SELECTOR,
-            privateKey: env.DKIM_PRIVATE_KEY.replace(/\\n/g, '\n'),
-            headerFieldNames: DKIM_HEADER_FIELDS,
-          }
-        : undefined;
   }
 
   /** Subject, HTML and text of one recipient's message, footer included in both parts. */
@@ -125,12 +171,12 @@ export class BlastRenderer {
     const preheader = this.preheader ? this.preheader(ctx).replace(/\s+/g, ' ').trim() : '';
     return {
       subject,
-      html: this.withFooterHtml(this.html(ctx), r.email, links, preheader),
+      html: this.withFooterHtml(this.fragment ? htmlDocument(this.html(ctx), subject) : this.html(ctx), r.email, links, preheader),
       text: `${this.text(ctx).trim()}\n\n${this.footerText(r.email, links)}`,
     };
   }
 
-  /** The nodemailer message for one recipient: one To, unique Message-ID, one-click unsubscribe headers, DKIM. */
+  /** The nodemailer message for one recipient: one To, unique Message-ID, one-click unsubscribe headers (the transport signs it). */
   message(r: Recipient, links: RecipientLinks, messageId: string): SendMailOptions {
     const body = this.render(r, links);
     return {
@@ -149,7 +195,6 @@ export class BlastRenderer {
         'List-Id': { prepared: true, value: this.listId },
         'X-Cloture-Blast': this.blast.id,
       },
-      dkim: this.dkim,
     };
   }
 
@@ -184,8 +229,6 @@ export class BlastRenderer {
     const hidden = preheader
       ? `<div class="preheader" style="display:none;max-height:0;overflow:hidden;mso-hide:all">${esc(preheader)}</div>\n`
       : '';
-    let out = html;
-    if (hidden) out = /<body[^>]*>/i.test(out) ? out.replace(/<body[^>]*>/i, (m) => `${m}\n${hidden}`) : hidden + out;
-    return /<\/body>/i.test(out) ? out.replace(/<\/body>/i, `${footer}\n</body>`) : `${out}\n${footer}`;
+    return insertAtBodyEnd(hidden ? insertAtBodyStart(html, hidden) : html, `${footer}\n`);
   }
 }

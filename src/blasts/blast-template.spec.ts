@@ -1,4 +1,4 @@
-import { compileHtml, compileText, danglingGreetingProblems, danglingLines, htmlToText, templateProblems, textTemplateFromHtml, WORST_CASE } from './blast-template';
+import { blastTemplateProblems, compileHtml, compileText, danglingGreetingProblems, danglingLines, htmlToText, templateProblems, textTemplateFromHtml, WORST_CASE } from './blast-template';
 
 describe('blast templates (MSG-2)', () => {
   it('accepts whitelisted merge fields, custom.<key>, default/if/unless', () => {
@@ -38,5 +38,30 @@ describe('blast templates (MSG-2)', () => {
     expect(danglingGreetingProblems(render('<p>{{firstName}}, the Senate is stalling.</p>'), 'htmlBody', '')).toHaveLength(1);
     expect(danglingGreetingProblems(render('<p>Hi {{default firstName "Friend"}},</p>'), 'htmlBody', '')).toEqual([]);
     expect(danglingGreetingProblems(render('<p>Hello,</p><p>Vote : now</p>'), 'htmlBody', '')).toEqual([]);
+  });
+
+  it('reports every problem of every field in one pass', () => {
+    const problems = blastTemplateProblems({
+      subject: '{{nope}} — the vote is Friday',
+      preheader: 'Hi {{firstName}}, two minutes',
+      htmlBody: '<p>Dear {{firstName}},</p><p>Your rep {{representative}} voted no.</p>',
+      textBody: 'Dear {{#if}}',
+    });
+    expect(problems.map((p) => [p.path, p.message.replace(/[;(].*$/, '').trim()])).toEqual([
+      ['subject', 'unknown merge field "nope"'],
+      ['preheader', 'a recipient with no name or ZIP would read "Hi , two minutes"'],
+      ['htmlBody', 'unknown merge field "representative"'],
+      ['htmlBody', 'a recipient with no name or ZIP would read "Dear ,"'],
+      ['textBody', expect.stringMatching(/^template syntax error/)],
+    ]);
+  });
+
+  it('a field that cannot render reports why once, not as a render failure too; previews skip the greeting check', () => {
+    const problems = blastTemplateProblems({ subject: 'Hi {{firstName}}, {{lookup firstName}}', preheader: null, htmlBody: '{{> footer}}', textBody: null });
+    expect(problems.map((p) => p.path)).toEqual(['subject', 'htmlBody']);
+    expect(problems.map((p) => p.message).join('\n')).not.toMatch(/failed to render/);
+    const dangling = { subject: 'Hi {{firstName}},', preheader: null, htmlBody: '<p>Hi {{firstName}},</p>', textBody: null };
+    expect(blastTemplateProblems(dangling)).toHaveLength(2);
+    expect(blastTemplateProblems(dangling, { dangling: false })).toEqual([]);
   });
 });

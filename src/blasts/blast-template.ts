@@ -175,17 +175,14 @@ export function danglingLines(text: string): string[] {
   return bad;
 }
 
-/** Dangling lines of the worst case that a complete recipient does not have (so static copy never trips it). */
+/**
+ * Dangling lines of the worst case that a complete recipient does not have (so static copy never trips it). Throws
+ * when the template cannot render; the caller knows whether its other problems already explain that.
+ */
 export function danglingGreetingProblems(render: (ctx: MergeContext) => string, path: string, source: string): TemplateProblem[] {
   const custom = Object.fromEntries([...source.matchAll(/custom\.([A-Za-z0-9_-]+)/g)].map((m) => [m[1], 'Sample']));
-  let worst: string[];
-  let full: Set<string>;
-  try {
-    worst = danglingLines(render(WORST_CASE));
-    full = new Set(danglingLines(render({ ...SAMPLE, custom })));
-  } catch (e) {
-    return [{ path, message: `template failed to render: ${(e as Error).message}` }];
-  }
+  const worst = danglingLines(render(WORST_CASE));
+  const full = new Set(danglingLines(render({ ...SAMPLE, custom })));
   return worst
     .filter((l) => !full.has(l))
     .slice(0, 3)
@@ -193,4 +190,47 @@ export function danglingGreetingProblems(render: (ctx: MergeContext) => string, 
       path,
       message: `a recipient with no name or ZIP would read "${l.slice(0, 80)}"; add a fallback, e.g. {{default firstName "Friend"}}`,
     }));
+}
+
+/** The templates of a blast, as stored. */
+export interface BlastTemplates {
+  subject: string;
+  preheader: string | null;
+  htmlBody: string;
+  textBody: string | null;
+}
+
+/**
+ * Every template problem of a blast in one pass (MSG-2): each field is checked on its own, so a field that does not
+ * compile never hides another field's problems, and a field's unknown merge field never hides its dangling greeting.
+ * `dangling: false` checks only what stops a template from rendering (for previews).
+ */
+export function blastTemplateProblems(b: BlastTemplates, { dangling = true } = {}): TemplateProblem[] {
+  const fields: { path: keyof BlastTemplates; source: string | null; render: (source: string) => RenderFn }[] = [
+    { path: 'subject', source: b.subject, render: compileText },
+    { path: 'preheader', source: b.preheader, render: compileText },
+    {
+      path: 'htmlBody',
+      source: b.htmlBody,
+      render: (source) => {
+        const html = compileHtml(source);
+        return (ctx) => htmlToText(html(ctx));
+      },
+    },
+    { path: 'textBody', source: b.textBody, render: compileText },
+  ];
+  const problems: TemplateProblem[] = [];
+  for (const { path, source, render } of fields) {
+    if (!source) continue;
+    const own = templateProblems(source, path);
+    problems.push(...own);
+    if (!dangling) continue;
+    try {
+      problems.push(...danglingGreetingProblems(render(source), path, source));
+    } catch (e) {
+      // A syntax error, an unknown helper or a partial fails here; each is reported above already.
+      if (!own.length) problems.push({ path, message: `template failed to render: ${(e as Error).message}` });
+    }
+  }
+  return problems;
 }

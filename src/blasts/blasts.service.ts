@@ -12,16 +12,7 @@ import { SubscribersService } from '../subscribers/subscribers.service';
 import { BlastRenderer, Recipient } from './blast-message';
 import { DELIVERY_COUNTS_SQL, rowsOf, SCRUB_ERASED_RESPONSES_SQL } from './blast-queries';
 import { BlastQueueService } from './blast-queue.service';
-import {
-  compileHtml,
-  compileText,
-  danglingGreetingProblems,
-  htmlToText,
-  SAMPLE,
-  TemplateProblem,
-  templateProblems,
-  textTemplateFromHtml,
-} from './blast-template';
+import { blastTemplateProblems, SAMPLE, TemplateProblem } from './blast-template';
 import { Blast, BlastStatus } from './blast.entity';
 import {
   BlastDto,
@@ -126,20 +117,9 @@ export class BlastsService implements OnModuleInit {
     await this.blasts.delete({ id });
   }
 
-  /** MSG-2: every problem that would stop the blast from being scheduled. */
+  /** MSG-2: every problem that would stop the blast from being scheduled, all fields at once. */
   async validate(blast: Blast): Promise<TemplateProblem[]> {
-    const problems = [
-      ...templateProblems(blast.subject, 'subject'),
-      ...(blast.preheader ? templateProblems(blast.preheader, 'preheader') : []),
-      ...templateProblems(blast.htmlBody, 'htmlBody'),
-      ...(blast.textBody ? templateProblems(blast.textBody, 'textBody') : []),
-    ];
-    if (problems.length) return problems;
-    const html = compileHtml(blast.htmlBody);
-    problems.push(...danglingGreetingProblems(compileText(blast.subject), 'subject', blast.subject));
-    problems.push(...danglingGreetingProblems((c) => htmlToText(html(c)), 'htmlBody', blast.htmlBody));
-    const text = blast.textBody ?? textTemplateFromHtml(blast.htmlBody);
-    if (blast.textBody) problems.push(...danglingGreetingProblems(compileText(text), 'textBody', text));
+    const problems = blastTemplateProblems(blast);
     const settings = await this.settings.get();
     if (!blast.fromEmail && !settings.defaultFromEmail) {
       problems.push({ path: 'fromEmail', message: 'set fromEmail on the blast or defaultFromEmail in /api/v1/settings' });
@@ -149,23 +129,27 @@ export class BlastsService implements OnModuleInit {
 
   async preview(id: string, subscriberId?: string): Promise<PreviewDto> {
     const blast = await this.get(id);
-    const problems = templateProblems(blast.subject, 'subject').concat(templateProblems(blast.htmlBody, 'htmlBody'));
-    if (blast.textBody) problems.push(...templateProblems(blast.textBody, 'textBody'));
+    // A dangling greeting does not stop a preview (it is where one sees it); a template that cannot render does.
+    const problems = blastTemplateProblems(blast, { dangling: false });
     if (problems.length) throw new BadRequestException({ message: 'The blast\'s templates have errors', details: problems });
     const recipient = subscriberId ? await this.recipient(subscriberId) : this.sampleRecipient();
     const renderer = new BlastRenderer(blast, await this.settings.get(), this.env);
-    const out = renderer.render(recipient, this.links.forRecipient(recipient.subscriberId, blast.id));
+    const out = renderer.render(recipient, this.links.forTestSend(blast.id));
     return { ...out, recipient: subscriberId ?? 'sample' };
   }
 
-  /** MSG-4: mails the rendered blast to the given addresses now (subject marked [TEST]); nothing is recorded. */
+  /**
+   * MSG-4: mails the rendered blast to the given addresses now (subject marked [TEST]); nothing is recorded. Its
+   * preference and unsubscribe links are test links: their pages say so and change nothing.
+   */
   async testSend(id: string, to: string[], subscriberId?: string): Promise<string[]> {
     const blast = await this.get(id);
     const problems = await this.validate(blast);
     if (problems.length) throw new BadRequestException({ message: 'The blast has problems; fix them before a test send', details: problems });
     const recipient = subscriberId ? await this.recipient(subscriberId) : this.sampleRecipient();
     const renderer = new BlastRenderer(blast, await this.settings.get(), this.env);
-    const links = this.links.forRecipient(recipient.subscriberId, blast.id);
+    // Test links, even when rendered for a real subscriber: a colleague's click must not unsubscribe that person.
+    const links = this.links.forTestSend(blast.id);
     const sent: string[] = [];
     for (const address of [...new Set(to.map((a) => a.trim()))]) {
       const message = renderer.message({ ...recipient, email: address }, links, `<test.${blast.id}.${randomUUID()}@${renderer.sendingDomain}>`);

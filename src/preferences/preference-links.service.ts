@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Env } from '../core/config/env';
-import { UnsubscribeTokenService } from './unsubscribe-token.service';
+import { LinkTokenClaims, TEST_LINK_SUBSCRIBER_ID, UnsubscribeTokenService } from './unsubscribe-token.service';
 
 export interface RecipientLinks {
   /** "Receive fewer emails": the preference center. */
@@ -33,20 +33,37 @@ export class PreferenceLinksService {
   }
 
   forRecipient(subscriberId: string, blastId?: string): RecipientLinks {
-    const unsubscribeUrl = this.unsubscribeUrl(subscriberId, blastId);
+    return this.links({ subscriberId, blastId });
+  }
+
+  /**
+   * Links for a test send or preview of a blast (MSG-4): signed test links that lead to a page explaining them and
+   * change nothing — never a real subscriber's links, even when the message was rendered for one.
+   */
+  forTestSend(blastId: string): RecipientLinks {
+    return this.links({ subscriberId: TEST_LINK_SUBSCRIBER_ID, blastId, test: true });
+  }
+
+  preferencesUrl(subscriberId: string, blastId?: string): string {
+    return this.url({ subscriberId, blastId, purpose: 'preferences' });
+  }
+
+  unsubscribeUrl(subscriberId: string, blastId?: string): string {
+    return this.url({ subscriberId, blastId, purpose: 'unsubscribe' });
+  }
+
+  private links(claims: Omit<LinkTokenClaims, 'purpose'>): RecipientLinks {
+    const unsubscribeUrl = this.url({ ...claims, purpose: 'unsubscribe' });
     return {
-      preferencesUrl: this.preferencesUrl(subscriberId, blastId),
+      preferencesUrl: this.url({ ...claims, purpose: 'preferences' }),
       unsubscribeUrl,
       listUnsubscribe: `<${unsubscribeUrl}>`,
       listUnsubscribePost: 'List-Unsubscribe=One-Click',
     };
   }
 
-  preferencesUrl(subscriberId: string, blastId?: string): string {
-    return `${this.base}/preferences/${this.tokens.sign({ subscriberId, blastId, purpose: 'preferences' })}`;
-  }
-
-  unsubscribeUrl(subscriberId: string, blastId?: string): string {
-    return `${this.base}/unsubscribe/${this.tokens.sign({ subscriberId, blastId, purpose: 'unsubscribe' })}`;
+  private url(claims: LinkTokenClaims): string {
+    const path = claims.purpose === 'unsubscribe' ? 'unsubscribe' : 'preferences';
+    return `${this.base}/${path}/${this.tokens.sign(claims)}`;
   }
 }

@@ -1,4 +1,4 @@
-import { maskEmail, renderErrorPage, renderPreferencesPage, renderUnsubscribeConfirmPage, renderUnsubscribedPage } from './preference-pages';
+import { maskEmail, renderErrorPage, renderPreferencesPage, renderTestLinkPage, renderUnsubscribeConfirmPage, renderUnsubscribedPage } from './preference-pages';
 
 describe('maskEmail', () => {
   it.each([
@@ -11,6 +11,17 @@ describe('maskEmail', () => {
 });
 
 describe('token pages', () => {
+  it('explains a test-send link: which blast, what the real link does, that nothing changed; no form to submit', () => {
+    const unsub = renderTestLinkPage({ purpose: 'unsubscribe', blastName: 'Week 3 <b>push</b>', orgName: 'Stop the Stall' });
+    expect(unsub).toContain('test send of the blast <strong>Week 3 &lt;b&gt;push&lt;/b&gt;</strong>');
+    expect(unsub).toContain("recipient's own unsubscribe page");
+    expect(unsub).toContain('Nothing was changed.');
+    expect(unsub).not.toContain('<form');
+    const prefs = renderTestLinkPage({ purpose: 'preferences', blastName: null, orgName: null });
+    expect(prefs).toContain('test send of a blast.');
+    expect(prefs).toContain('how often they hear from you');
+  });
+
   const base = { action: 'TOKEN', maskedEmail: 'j***@example.org', frequency: 'weekly' as const, topics: [] };
 
   it('escapes organizer text and checks the current choices', () => {

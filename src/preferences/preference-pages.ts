@@ -198,6 +198,28 @@ const unsubscribedTemplate = hbs.compile(`
 <p class="muted">You can change your mind any time on your <a href="{{preferencesLink}}">preferences page</a>.</p>
 `);
 
+export interface TestLinkView extends PageContext {
+  purpose: 'preferences' | 'unsubscribe';
+  /** Null when the blast has been deleted since. */
+  blastName: string | null;
+}
+
+const testLinkTemplate = hbs.compile(`
+<h1>This link is from a test message</h1>
+<div class="notice" role="status">This link came from a test send of {{#if blastName}}the blast <strong>{{blastName}}</strong>{{else}}a blast{{/if}}. Nothing was changed.</div>
+{{#if (eq purpose "unsubscribe")}}
+<p>In the real blast, this link opens the recipient's own unsubscribe page, where one button stops all campaign emails to them. Mail apps' one-click unsubscribe uses the same link.</p>
+{{else}}
+<p>In the real blast, this link opens the recipient's own email preferences page, where they choose how often they hear from {{#if orgName}}{{orgName}}{{else}}you{{/if}}, pick their topics or unsubscribe.</p>
+{{/if}}
+<p class="muted">Links in test messages belong to no subscriber, so following them never changes anyone's subscription.</p>
+`);
+
+/** The page every link of a test send shows (MSG-4), for GET and POST alike. */
+export function renderTestLinkPage(view: TestLinkView): string {
+  return page('Test message link', testLinkTemplate(view), view);
+}
+
 const errorTemplate = hbs.compile(`
 <h1>{{heading}}</h1>
 <p>{{message}}</p>

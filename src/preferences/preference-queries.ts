@@ -61,3 +61,9 @@ export const ADD_OPT_OUTS_SQL = `
 export const REMOVE_OPT_OUTS_SQL = `
   DELETE FROM subscriber_topic_opt_outs WHERE subscriber_id = $1 AND topic_id = ANY($2::uuid[])
   RETURNING topic_id`;
+
+/**
+ * The name of the blast a test link was sent for (blasts_pkey), shown on the test-link page. Read-only, and the one
+ * place this module looks at blasts: the blasts module depends on this one, not the other way round.
+ */
+export const TEST_LINK_BLAST_NAME_SQL = `SELECT name FROM blasts WHERE id = $1`;

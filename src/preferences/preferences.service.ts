@@ -9,6 +9,7 @@ import {
   FREQUENCY_LABELS,
   maskEmail,
   renderPreferencesPage,
+  renderTestLinkPage,
   renderUnsubscribeConfirmPage,
   renderUnsubscribedPage,
   type TopicChoice,
@@ -19,6 +20,7 @@ import {
   LOCK_SUBSCRIBER_SQL,
   REMOVE_OPT_OUTS_SQL,
   RESUBSCRIBE_SQL,
+  TEST_LINK_BLAST_NAME_SQL,
   UNSUBSCRIBE_SQL,
 } from './preference-queries';
 import type { UnsubscribeVia } from './unsubscribe-event.entity';
@@ -64,6 +66,7 @@ export class PreferencesService {
   /** `GET /preferences/:token`. */
   async preferencesPage(token: string): Promise<string> {
     const claims = this.claims(token, 'preferences');
+    if (claims.test) return this.testLinkPage(claims);
     const subscriber = await this.find(claims.subscriberId);
     return renderPreferencesPage({
       orgName: await this.orgName(),
@@ -78,6 +81,7 @@ export class PreferencesService {
   /** `POST /preferences/:token`: apply the form in one transaction and describe what changed. */
   async applyPreferences(token: string, form: PreferenceFormDto): Promise<string> {
     const claims = this.claims(token, 'preferences');
+    if (claims.test) return this.testLinkPage(claims);
     const blastId = claims.blastId ?? null;
     const action = form.action ?? 'save';
     const changes: string[] = [];
@@ -143,6 +147,7 @@ export class PreferencesService {
   /** `GET`/`HEAD /unsubscribe/:token`: the confirmation page. Reads only — mail scanners prefetch links. */
   async unsubscribeConfirmPage(token: string): Promise<string> {
     const claims = this.claims(token, 'unsubscribe');
+    if (claims.test) return this.testLinkPage(claims);
     const subscriber = await this.find(claims.subscriberId);
     return renderUnsubscribeConfirmPage({
       orgName: await this.orgName(),
@@ -159,6 +164,7 @@ export class PreferencesService {
    */
   async unsubscribe(token: string, via: UnsubscribeVia): Promise<string> {
     const claims = this.claims(token, 'unsubscribe');
+    if (claims.test) return this.testLinkPage(claims);
     const [res] = (await this.subscribers.query(UNSUBSCRIBE_SQL, [claims.subscriberId, claims.blastId ?? null, via])) as {
       email: string;
       previousStatus: SubscriberStatus;
@@ -178,6 +184,12 @@ export class PreferencesService {
       preferencesLink,
       undoAction: nowUnsubscribed ? preferencesLink : undefined,
     });
+  }
+
+  /** Any request on a test-send link (MSG-4): explain it, read nothing about subscribers, change nothing. */
+  private async testLinkPage(claims: LinkTokenClaims): Promise<string> {
+    const [blast] = (await this.subscribers.query(TEST_LINK_BLAST_NAME_SQL, [claims.blastId])) as { name: string }[];
+    return renderTestLinkPage({ orgName: await this.orgName(), purpose: claims.purpose, blastName: blast?.name ?? null });
   }
 
   private async find(id: string): Promise<SubscriberRow> {

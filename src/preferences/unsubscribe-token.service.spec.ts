@@ -1,6 +1,6 @@
 import { loadEnv } from '../core/config/env';
 import { PreferenceLinksService } from './preference-links.service';
-import { UnsubscribeTokenService } from './unsubscribe-token.service';
+import { TEST_LINK_SUBSCRIBER_ID, UnsubscribeTokenService } from './unsubscribe-token.service';
 
 const OLD_SECRET = 'old-secret-0123456789abcdef0123456789abcdef';
 const NEW_SECRET = 'new-secret-0123456789abcdef0123456789abcdef';
@@ -86,6 +86,24 @@ describe('UnsubscribeTokenService', () => {
     }
   });
 
+  it('carries the test flag of a test-send link inside the MAC: set only by signing, never by editing', () => {
+    const s = service();
+    const real = s.sign({ subscriberId: SUBSCRIBER, purpose: 'unsubscribe', blastId: BLAST });
+    const test = s.sign({ subscriberId: SUBSCRIBER, purpose: 'unsubscribe', blastId: BLAST, test: true });
+    expect(s.verify(test)).toEqual({ subscriberId: SUBSCRIBER, purpose: 'unsubscribe', blastId: BLAST, test: true });
+    expect(s.verify(real)).not.toHaveProperty('test');
+    expect(test).not.toBe(real);
+    // Flipping the flag on a real token (or off a test one) breaks the MAC.
+    const flip = (t: string) => {
+      const raw = Buffer.from(t, 'base64url');
+      raw[0] ^= 0b100;
+      return raw.toString('base64url');
+    };
+    expect(s.verify(flip(real))).toBeNull();
+    expect(s.verify(flip(test))).toBeNull();
+    expect(() => s.sign({ subscriberId: SUBSCRIBER, purpose: 'preferences', test: true })).toThrow(/names the blast/);
+  });
+
   it('refuses to sign ids that are not uuids', () => {
     expect(() => service().sign({ subscriberId: 'someone@example.org', purpose: 'unsubscribe' })).toThrow();
   });
@@ -104,6 +122,16 @@ describe('PreferenceLinksService', () => {
     expect(tokens.verify(token, 'unsubscribe')).toEqual({ subscriberId: SUBSCRIBER, purpose: 'unsubscribe', blastId: BLAST });
     const pref = links.preferencesUrl.split('/').pop()!;
     expect(tokens.verify(pref, 'preferences')?.blastId).toBe(BLAST);
+  });
+
+  it('gives test sends signed test links that name the blast and no real subscriber', () => {
+    const env = loadEnv({ TOKEN_SECRET: NEW_SECRET, PUBLIC_BASE_URL: 'https://act.example.org' });
+    const tokens = new UnsubscribeTokenService(env);
+    const links = new PreferenceLinksService(env, tokens).forTestSend(BLAST);
+    const token = links.unsubscribeUrl.split('/').pop()!;
+    expect(links.listUnsubscribe).toBe(`<${links.unsubscribeUrl}>`);
+    expect(tokens.verify(token, 'unsubscribe')).toEqual({ subscriberId: TEST_LINK_SUBSCRIBER_ID, purpose: 'unsubscribe', blastId: BLAST, test: true });
+    expect(tokens.verify(links.preferencesUrl.split('/').pop()!, 'preferences')?.test).toBe(true);
   });
 
   it('keeps a path prefix of PUBLIC_BASE_URL (an app served under /campaign)', () => {

@@ -10,11 +10,20 @@ export interface LinkTokenClaims {
   subscriberId: string;
   purpose: TokenPurpose;
   blastId?: string;
+  /**
+   * A link from a test send or preview (MSG-4): it names the blast but no real subscriber, and its pages only say so.
+   * The flag sits in the signed header byte, so a client cannot set or clear it without breaking the MAC.
+   */
+  test?: true;
 }
+
+/** The subscriber id inside every test link: no subscriber has it, so even code unaware of the flag finds no one. */
+export const TEST_LINK_SUBSCRIBER_ID = '00000000-0000-0000-0000-000000000000';
 
 /*
  * Token layout (base64url, no padding):
- *   [0]      header: version (high nibble, 1) | has-blast flag (bit 1) | purpose (bit 0: 0 preferences, 1 unsubscribe)
+ *   [0]      header: version (high nibble, 1) | reserved (bit 3, 0) | test flag (bit 2, only with a blast)
+ *            | has-blast flag (bit 1) | purpose (bit 0: 0 preferences, 1 unsubscribe)
  *   [1..2]   key id: first 2 bytes of HMAC(key, "key-id") — picks the secret without trying every one
  *   [3..18]  subscriber uuid (16 bytes)
  *   [19..34] blast uuid (16 bytes), only with the has-blast flag
@@ -25,6 +34,7 @@ const VERSION = 1;
 const MAC_BYTES = 16;
 const KID_BYTES = 2;
 const UUID_BYTES = 16;
+const TEST = 0b100;
 const HAS_BLAST = 0b10;
 const UNSUBSCRIBE_BIT = 0b01;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -68,7 +78,9 @@ export class UnsubscribeTokenService {
   }
 
   sign(claims: LinkTokenClaims): string {
-    const header = (VERSION << 4) | (claims.blastId ? HAS_BLAST : 0) | (claims.purpose === 'unsubscribe' ? UNSUBSCRIBE_BIT : 0);
+    if (claims.test && !claims.blastId) throw new Error('a test link names the blast it was sent for');
+    const header =
+      (VERSION << 4) | (claims.test ? TEST : 0) | (claims.blastId ? HAS_BLAST : 0) | (claims.purpose === 'unsubscribe' ? UNSUBSCRIBE_BIT : 0);
     const parts = [Buffer.of(header), this.current.kid, uuidToBytes(claims.subscriberId)];
     if (claims.blastId) parts.push(uuidToBytes(claims.blastId));
     const body = Buffer.concat(parts);
@@ -82,8 +94,10 @@ export class UnsubscribeTokenService {
     // Re-encoding must give the same text: rejects non-canonical trailing bits, so one token has one spelling.
     if (raw.toString('base64url') !== token) return null;
     const header = raw[0];
-    if (header >> 4 !== VERSION || (header & 0b1100) !== 0) return null;
+    if (header >> 4 !== VERSION || (header & 0b1000) !== 0) return null;
     const hasBlast = (header & HAS_BLAST) !== 0;
+    const test = (header & TEST) !== 0;
+    if (test && !hasBlast) return null;
     const expected = 1 + KID_BYTES + UUID_BYTES + (hasBlast ? UUID_BYTES : 0) + MAC_BYTES;
     if (raw.length !== expected) return null;
     const body = raw.subarray(0, raw.length - MAC_BYTES);
@@ -103,6 +117,7 @@ export class UnsubscribeTokenService {
       purpose: claimedPurpose,
     };
     if (hasBlast) claims.blastId = bytesToUuid(raw.subarray(offset + UUID_BYTES, offset + 2 * UUID_BYTES));
+    if (test) claims.test = true;
     return claims;
   }
 

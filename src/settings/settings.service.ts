@@ -32,10 +32,25 @@ export class SettingsService {
     return this.repo.save(next);
   }
 
-  /** Why blasts cannot be sent yet, or null when they can (COMP-1: a postal address is required). */
+  /**
+   * Why no blast can be sent, or null when blasts may go (COMP-1: a postal address is required). This holds blasts
+   * (send, resume, the reconciler); a missing default from address does not — a blast with its own fromEmail goes.
+   */
   static notReadyReason(s: Settings): string | null {
     const missing = [!s.legalName && 'legalName', !s.postalAddress && 'postalAddress'].filter(Boolean);
     return missing.length ? `set ${missing.join(' and ')} in /api/v1/settings before sending a blast` : null;
+  }
+
+  /**
+   * What GET /api/v1/settings reports: ready only when a blast as composed by default can go, so also when a from
+   * address is set. Without defaultFromEmail a blast is refused at validation unless it names its own fromEmail.
+   */
+  static readiness(s: Settings): { readyToSend: boolean; notReadyReason: string | null } {
+    const reasons = [
+      SettingsService.notReadyReason(s),
+      !s.defaultFromEmail && 'no default from address: set defaultFromEmail, or every blast needs its own fromEmail',
+    ].filter((r): r is string => !!r);
+    return { readyToSend: reasons.length === 0, notReadyReason: reasons.length ? reasons.join('; ') : null };
   }
 
   static toDto(s: Settings): SettingsDto {
@@ -55,7 +70,7 @@ export class SettingsService {
       extraNotices: s.extraNotices,
       orgCapPerDay: s.orgCapPerDay,
       doubleOptIn: s.doubleOptIn,
-      readyToSend: SettingsService.notReadyReason(s) === null,
+      ...SettingsService.readiness(s),
       updatedAt: s.updatedAt,
     };
   }

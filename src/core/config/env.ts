@@ -140,7 +140,7 @@ export class Env {
   @Transform(toInt) @IsInt() @Min(100)
   SEND_DEFER_BASE_MS = 15000;
 
-  /** DKIM signing of blasts (COMP-2): all three set → every blast message is signed. Key is PEM (\n escapes allowed). */
+  /** DKIM signing (COMP-2): all three set → every outgoing message (blasts and transactional mail) is signed. Key is PEM (\n escapes allowed). */
   @IsOptional() @Matches(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { message: 'DKIM_DOMAIN must be a domain name' })
   DKIM_DOMAIN?: string;
 

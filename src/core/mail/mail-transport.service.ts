@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createTransport, SendMailOptions, Transporter } from 'nodemailer';
 import { Env } from '../config/env';
+import { dkimKeyFromEnv, useDkimSigning } from './dkim-signer';
 
 export interface SentInfo {
   messageId: string;
@@ -16,7 +17,8 @@ export interface SentInfo {
 
 /**
  * The one way mail leaves Cloture: pooled SMTP from SMTP_URL, or .eml files in MAIL_OUTBOX_DIR when no SMTP is
- * configured (a first run needs no mail server).
+ * configured (a first run needs no mail server). With a DKIM key configured every message is signed here —
+ * blasts, transactional mail and test emails alike (COMP-2).
  */
 @Injectable()
 export class MailTransportService implements OnModuleDestroy {
@@ -46,6 +48,8 @@ export class MailTransportService implements OnModuleDestroy {
       this.outboxDir = resolve(env.MAIL_OUTBOX_DIR);
       this.transporter = createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
     }
+    const dkim = dkimKeyFromEnv(env);
+    if (dkim) useDkimSigning(this.transporter, dkim);
   }
 
   get mode(): 'smtp' | 'outbox' {

@@ -103,6 +103,15 @@ export class SettingsDto {
   @ApiProperty({ type: [String] }) extraNotices: string[];
   @ApiProperty({ nullable: true, type: Number }) orgCapPerDay: number | null;
   @ApiProperty() doubleOptIn: boolean;
-  @ApiProperty({ description: 'Whether blasts may be sent (legal name and postal address are set)' }) readyToSend: boolean;
+  @ApiProperty({ description: 'Whether blasts may be sent as composed by default: legal name, postal address and default from address are set' })
+  readyToSend: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'Why not, or null. A missing legalName or postalAddress holds every blast; without defaultFromEmail only blasts that set their own fromEmail can be sent',
+    example: 'no default from address: set defaultFromEmail, or every blast needs its own fromEmail',
+  })
+  notReadyReason: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt: Date;
 }
