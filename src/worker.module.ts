@@ -6,10 +6,23 @@ import { DOMAIN_MODULES } from './domain-modules';
 import { OptInReminderProcessor } from './double-opt-in/double-opt-in.processor';
 import { ImportsProcessor } from './subscribers/import/imports.processor';
 import { BlastReconciler } from './blasts/blast-reconciler';
+import { BlastSenderService } from './blasts/blast-sender.service';
 import { BlastsProcessor } from './blasts/blasts.processor';
+import { WorkerLeaseService } from './blasts/worker-lease.service';
 
-/** Every queue consumer. Registered only where jobs should run: the worker role, or `npm start` (both roles). */
-export const PROCESSORS: Provider[] = [MailProcessor, ImportsProcessor, BlastsProcessor, BlastReconciler, OptInReminderProcessor];
+/**
+ * Every queue consumer, and what only a worker runs (the blast send loop and its lease). Registered only where jobs
+ * should run: the worker role, or `npm start` (both roles).
+ */
+export const PROCESSORS: Provider[] = [
+  MailProcessor,
+  ImportsProcessor,
+  BlastsProcessor,
+  BlastReconciler,
+  BlastSenderService,
+  WorkerLeaseService,
+  OptInReminderProcessor,
+];
 
 /** The worker role: core + domain modules + every processor, no HTTP server. */
 @Module({})

@@ -1,3 +1,4 @@
+import { RECOVER_STALE_SQL } from '../src/blasts/blast-queries';
 import { SubscribersService } from '../src/subscribers/subscribers.service';
 import { bootApp, TestApp } from './support/app';
 import { configureOrganization, createBlast, insertManySubscribers, insertSubscribers, sendBlast, waitForStatus } from './support/blast-factories';
@@ -110,6 +111,25 @@ describe('Blasts after an erasure, and blasts whose statements keep failing', ()
     expect(sink.messages).toHaveLength(ids.length * 2);
     expect([...perBlast.values()].every((n) => n === 1)).toBe(true);
   }, 120_000);
+
+  it('a row taken back from a dead worker twice counts once as a possible duplicate (MSG-7)', async () => {
+    const blast = await createBlast(t, { name: 'recovered twice' });
+    const [x, y] = await insertSubscribers(t, [{ email: 'twice.x@example.org' }, { email: 'twice.y@example.org' }]);
+    await t.query(`UPDATE blasts SET status = 'paused', frozen_at = now() WHERE id = $1`, [blast.id]);
+    // x was already taken back once (flagged), then claimed again by a worker that died too; y is new to this.
+    await t.query(
+      `INSERT INTO blast_deliveries (blast_id, subscriber_id, status, seq, claimed_by, claimed_at, possible_duplicate)
+       VALUES ($1, $2, 'sending', 0, 'ghost:1:dead', now() - interval '1 hour', true),
+              ($1, $3, 'sending', 1, 'ghost:1:dead', now() - interval '1 hour', false)`,
+      [blast.id, x, y],
+    );
+    // The worker's reconciler takes them back (or this call does, whichever comes first).
+    await t.query(RECOVER_STALE_SQL, [1000, false, 1000]);
+    const [b] = await t.query(`SELECT possible_duplicates FROM blasts WHERE id = $1`, [blast.id]);
+    expect(b.possible_duplicates).toBe(1);
+    const rows = await t.query(`SELECT status, possible_duplicate FROM blast_deliveries WHERE blast_id = $1 ORDER BY seq`, [blast.id]);
+    expect(rows).toEqual([{ status: 'pending', possible_duplicate: true }, { status: 'pending', possible_duplicate: true }]);
+  });
 });
 
 async function waitForFrozen(t: TestApp, id: string): Promise<void> {

@@ -3,6 +3,14 @@ import { configureOrganization, createBlast, insertManySubscribers, sendBlast, w
 import { SmtpSink } from './support/smtp-sink';
 import { TimedSinkProcess, WorkerProcess } from './support/worker-process';
 
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 jest.setTimeout(120_000);
 
 /**
@@ -66,6 +74,90 @@ describe('Blasts with worker processes (e2e)', () => {
     expect(duplicates).toBeLessThanOrEqual(stats.possibleDuplicates);
     // Only in-flight messages can be duplicated: at most one claimed chunk per running job of the dead worker.
     expect(stats.possibleDuplicates).toBeLessThanOrEqual(4 * 25);
+  });
+
+  it('a killed worker\'s rows are taken over as soon as its liveness lock is gone, not after the stale interval', async () => {
+    const sink = await startSink({ dataDelayMs: 100 });
+    // A stale interval far longer than the test may wait: only the liveness lock can explain a prompt takeover.
+    const workerEnv = { SEND_RATE_PER_SECOND: '30', SEND_BATCH_SIZE: '200', BLAST_RECONCILE_INTERVAL_MS: '300', BLAST_WORKER_STALE_MS: '120000' };
+    const t = await bootApp({ worker: false, env: { SMTP_URL: sink.url, ...workerEnv } });
+    apps.push(t);
+    await configureOrganization(t);
+    const ids = await insertManySubscribers(t, 60, 'small');
+    const first = new WorkerProcess(WorkerProcess.envOf(t.env)).start();
+    workers.push(first);
+    await first.ready();
+    const second = new WorkerProcess(WorkerProcess.envOf(t.env)).start();
+    workers.push(second);
+    await second.ready();
+    const blast = await createBlast(t);
+    await sendBlast(t, blast.id);
+    // One batch of 200 holds the whole blast: whichever worker took it is the one to kill.
+    await sink.waitFor(5, 30_000);
+    const [{ claimed_by }] = await t.query(`SELECT claimed_by FROM blast_deliveries WHERE blast_id = $1 AND status = 'sending' LIMIT 1`, [blast.id]);
+    const victim = claimed_by.includes(`:${first.pid}:`) ? first : second;
+    await victim.kill('SIGKILL');
+    await waitForStatus(t, blast.id, 'sent', 30_000);
+    const counts = countsByRecipient(sink);
+    expect(counts.size).toBe(ids.length);
+    const stats = (await t.request('GET', `/api/v1/blasts/${blast.id}/stats`)).body;
+    expect(stats).toMatchObject({ sent: 60, pending: 0, sending: 0 });
+    expect(sink.messages.length - ids.length).toBeLessThanOrEqual(stats.possibleDuplicates);
+  });
+
+  it('a worker paused past the stale interval (SIGSTOP) sends nothing it no longer owns when it wakes (REL-3)', async () => {
+    const STALE = 2000;
+    const sink = await startSink({ auth: true });
+    // Enough work left when the sleeper wakes (900 at 100/s; it sleeps 5 s of the 9).
+    const env = { SEND_RATE_PER_SECOND: '100', SEND_BATCH_SIZE: '40', BLAST_RECONCILE_INTERVAL_MS: '300', BLAST_WORKER_STALE_MS: String(STALE) };
+    const t = await bootApp({ worker: false, env: { SMTP_URL: sink.url, ...env } });
+    apps.push(t);
+    await configureOrganization(t);
+    const ids = await insertManySubscribers(t, 900, 'paused');
+    const emails: string[] = (await t.query(`SELECT email FROM subscribers WHERE id = ANY ($1::uuid[])`, [ids])).map((r: { email: string }) => r.email);
+    // Each worker logs in to the sink under its own name, so every message says which process sent it.
+    const viaUser = (user: string) => WorkerProcess.envOf(t.env, { SMTP_URL: sink.url.replace('smtp://', `smtp://${user}:x@`) });
+    const [sleeper, other] = [new WorkerProcess(viaUser('sleeper')).start(), new WorkerProcess(viaUser('other')).start()];
+    workers.push(sleeper, other);
+    await Promise.all([sleeper.ready(), other.ready()]);
+    const blast = await createBlast(t);
+    await sendBlast(t, blast.id);
+    await waitUntil(() => sink.messages.filter((m) => m.user === 'sleeper').length >= 10, 30_000);
+
+    // A long GC pause, a frozen VM: stopped well past the stale interval while holding claimed rows, then woken.
+    sleeper.signal('SIGSTOP');
+    const stoppedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 2.5 * STALE));
+    const wokenAt = Date.now();
+    sleeper.signal('SIGCONT');
+    await waitForStatus(t, blast.id, 'sent', 90_000);
+    await new Promise((r) => setTimeout(r, 300)); // the last replies
+
+    const counts = countsByRecipient(sink);
+    for (const e of emails) expect({ e, got: (counts.get(e) ?? 0) >= 1 }).toEqual({ e, got: true });
+    // The woken worker sent again (it claimed fresh rows) — and no message it began after waking went to anyone who
+    // got a copy from the other worker, or from itself before the pause. (A message whose last lease check passed
+    // just before the stop, inside the synchronous step that then writes MAIL FROM, goes out the moment the process
+    // resumes: it was in flight at the stop, like one whose bytes were already on the wire. Those begin within a few
+    // milliseconds of waking; anything later was decided after waking.)
+    const afterWaking = sink.messages.filter((m) => m.user === 'sleeper' && m.startedAt >= wokenAt + 50);
+    expect(afterWaking.length).toBeGreaterThan(0);
+    const doubledByWoken = afterWaking.filter((m) => (counts.get(m.to[0]) ?? 0) > 1).map((m) => m.to[0]);
+    if (doubledByWoken.length) {
+      console.log(JSON.stringify(doubledByWoken.map((e) => sink.to(e).map((m) => ({ user: m.user, start: m.startedAt - stoppedAt, end: m.receivedAt - stoppedAt, woken: wokenAt - stoppedAt })))));
+    }
+    expect(doubledByWoken).toEqual([]);
+    // Any duplicate is a message in flight when the process stopped (begun before it), and counted.
+    const duplicates = sink.messages.length - emails.length;
+    const stats = (await t.request('GET', `/api/v1/blasts/${blast.id}/stats`)).body;
+    expect(stats).toMatchObject({ sent: 900, pending: 0, sending: 0 });
+    expect(duplicates).toBeLessThanOrEqual(stats.possibleDuplicates);
+    const doubled = [...counts.entries()].filter(([, n]) => n > 1).map(([e]) => e);
+    for (const e of doubled) {
+      const sleeperCopies = sink.to(e).filter((m) => m.user === 'sleeper');
+      expect({ e, begunBeforeThePause: sleeperCopies.every((m) => m.startedAt < stoppedAt + 50) }).toEqual({ e, begunBeforeThePause: true });
+    }
+    expect(sleeper.output.join('')).toMatch(/lease lapsed/);
   });
 
   it('two worker processes together never exceed the global rate (MSG-8)', async () => {

@@ -11,6 +11,7 @@
  * (freezeSql, under the advisory lock) and times each; then times claimSql for a 50-row chunk and the reconciler's
  * pending-batches query. Writes bench/blasts/latest.md.
  */
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -117,7 +118,7 @@ export async function main(): Promise<void> {
   for (let i = 0; i < 20; i++) {
     const t0 = process.hrtime.bigint();
     await db.query('BEGIN');
-    await db.query(claim, [a.id, i * 500, i * 500 + 500, 50, 'bench', 'normal', 2, topicId, KEY]);
+    await db.query(claim, [a.id, i * 500, i * 500 + 500, 50, 'bench', 'normal', 2, topicId, KEY, randomUUID()]);
     await db.query('ROLLBACK');
     claims.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }

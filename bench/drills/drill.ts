@@ -8,6 +8,9 @@
  *   npm run bench:drill:postgres   # restart PostgreSQL mid-blast — SHARED: run last, once
  *   npm run bench:drill:dbcut      # this drill's database only: terminate its sessions and refuse new ones for
  *                                  # --cut-ms (default 3000) — PostgreSQL "down" for the app without touching others
+ *   npm run bench:drill:stop       # REL-3: two workers; kill -STOP one for --pause-ms (default 3 × the stale
+ *                                  # interval) while it holds claimed rows, then kill -CONT: it must send nothing
+ *                                  # it no longer owns (each worker logs in to the sink as its own SMTP user)
  *   options: --recipients 50000 --rate 600 --no-build
  *
  * Processes: api (`node bench/out/dist/main.js`), one worker (`node bench/out/dist/worker.js`), an SMTP sink, each its
@@ -30,8 +33,8 @@ import {
 import { createBlast, ledger, organizerApi, ORG_SETTINGS, reconcileWithSink, seedSubscribers, waitUntilSent } from '../support/blast-run';
 import { SmtpSinkProcess } from '../support/smtp-sink-process';
 
-type Fault = 'kill' | 'redis' | 'postgres' | 'dbcut';
-const FAULT = (process.argv.find((a) => ['kill', 'redis', 'postgres', 'dbcut'].includes(a)) ?? 'kill') as Fault;
+type Fault = 'kill' | 'redis' | 'postgres' | 'dbcut' | 'stop';
+const FAULT = (process.argv.find((a) => ['kill', 'redis', 'postgres', 'dbcut', 'stop'].includes(a)) ?? 'kill') as Fault;
 /** dbcut: how long this drill's own database refuses connections (every session of it terminated first). */
 const CUT_MS = arg('--cut-ms', 3000);
 const RECIPIENTS = arg('--recipients', 50_000);
@@ -41,6 +44,10 @@ const DATABASE = `cloture_bench_drill_${FAULT}`;
 /** Fractions of the audience sent at which the fault is injected. */
 const AT = FAULT === 'kill' ? [0.2, 0.45, 0.7] : [0.35];
 const STALE_MS = 5000;
+/** stop: how long the stopped worker stays stopped. */
+const PAUSE_MS = arg('--pause-ms', 3 * STALE_MS);
+/** stop: a message begun this soon after waking was past its last lease check at the stop (in flight). */
+const WAKE_SLACK_MS = 50;
 
 interface ProbeCounts {
   [endpoint: string]: Record<string, number>;
@@ -66,6 +73,10 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
   };
   const api = await startApp(DATABASE, PORT, env, false);
+  // stop: each worker logs in to the sink as its own user, so every message says which process sent it.
+  const asUser = (user: string) => (FAULT === 'stop' ? { ...env, SMTP_URL: env.SMTP_URL.replace('smtp://', `smtp://${user}:x@`) } : env);
+  let other: Proc | undefined;
+  let wokenAt = 0;
   const pool = new Pool({ connectionString: dbUrl(DATABASE), max: 3 });
   pool.on('error', () => undefined);
   const call = organizerApi(PORT);
@@ -87,7 +98,8 @@ async function main(): Promise<void> {
     });
     const tokens = new UnsubscribeTokenService({ tokenSecret: TOKEN_SECRET, TOKEN_PREVIOUS_SECRETS: [] } as unknown as Env);
 
-    worker = await startWorker('worker', DATABASE, env);
+    worker = await startWorker('worker', DATABASE, asUser('sleeper'));
+    if (FAULT === 'stop') other = await startWorker('other', DATABASE, asUser('other'));
     const blastId = await createBlast(call, { name: `REL-1 drill: ${FAULT}` });
     const t0 = Date.now();
     await call('POST', `/api/v1/blasts/${blastId}/send`);
@@ -154,6 +166,13 @@ async function main(): Promise<void> {
         await waitFor('Redis to answer', () => execFileSync('redis-cli', ['ping']).toString().trim() === 'PONG', 30_000, 50);
         downMs = Date.now() - at;
         log(`Redis back after ${downMs} ms`);
+      } else if (FAULT === 'stop') {
+        worker!.child.kill('SIGSTOP');
+        log(`kill -STOP worker at ${fmt(before.sent)} sent; waking it in ${PAUSE_MS} ms`);
+        await sleep(PAUSE_MS);
+        wokenAt = Date.now();
+        worker!.child.kill('SIGCONT');
+        downMs = Date.now() - at;
       } else if (FAULT === 'dbcut') {
         log(`cutting database ${DATABASE} for ${CUT_MS} ms at ${fmt(before.sent)} sent`);
         const admin = new Pool({ connectionString: dbUrl('postgres'), max: 1 });
@@ -180,7 +199,7 @@ async function main(): Promise<void> {
       fault.resumedAfterMs = Date.now() - at;
       log(`sending resumed ${(fault.resumedAfterMs / 1000).toFixed(1)} s after the fault (${inFlight} rows were in flight)`);
       // In doubt: rows the faulted worker (kill) — or any worker (redis/postgres) — held in `sending` at the fault.
-      const holder = FAULT === 'kill' ? `%:${deadPid}:%` : '%';
+      const holder = FAULT === 'kill' || FAULT === 'stop' ? `%:${deadPid}:%` : '%';
       await waitFor(
         'the in-doubt rows to be resolved',
         async () =>
@@ -202,13 +221,29 @@ async function main(): Promise<void> {
     const probe5xx = Object.values(probe).reduce((n, s) => n + Object.entries(s).filter(([k]) => /^5\d\d$/.test(k) && k !== '503').reduce((m, [, c]) => m + c, 0), 0);
     const probeTransport = Object.values(probe).reduce((n, s) => n + Object.entries(s).filter(([k]) => k.startsWith('transport')).reduce((m, [, c]) => m + c, 0), 0);
     const unfinished = l.pending + l.sending;
-    const pass = check.lost === 0 && unfinished === 0 && check.extra <= inFlight && check.extra <= l.possibleDuplicates && probe5xx === 0 && !apiDied && l.sent === RECIPIENTS;
+    // stop: duplicates the woken worker caused — a message it began after waking to someone who got another copy.
+    let fromWoken = 0;
+    let wokenSent = 0;
+    if (FAULT === 'stop') {
+      const all = await sink.messages();
+      const copies = new Map<string, number>();
+      for (const [to] of all) copies.set(to, (copies.get(to) ?? 0) + 1);
+      const late = all.filter(([, user, at]) => user === 'sleeper' && at >= wokenAt + WAKE_SLACK_MS);
+      wokenSent = late.length;
+      fromWoken = late.filter(([to]) => (copies.get(to) ?? 0) > 1).length;
+    }
+    // Duplicates (kill): at most the rows in flight at each fault. A stopped worker's in-flight rows are those it held
+    // when stopped, which the ledger flags when others take them over: bounded by the flags.
+    const inFlightBound = FAULT === 'stop' ? l.possibleDuplicates : inFlight;
+    const pass =
+      check.lost === 0 && unfinished === 0 && check.extra <= inFlightBound && check.extra <= l.possibleDuplicates && probe5xx === 0 && !apiDied &&
+      l.sent === RECIPIENTS && fromWoken === 0;
     const report = [
-      `### REL-1 drill: ${{ kill: 'kill -9 the worker three times', redis: 'restart Redis mid-blast', postgres: 'restart PostgreSQL mid-blast', dbcut: `cut the database off for ${CUT_MS} ms mid-blast` }[FAULT]} — ${startedIso}`,
+      `### ${FAULT === 'stop' ? 'REL-3' : 'REL-1'} drill: ${{ kill: 'kill -9 the worker three times', redis: 'restart Redis mid-blast', postgres: 'restart PostgreSQL mid-blast', dbcut: `cut the database off for ${CUT_MS} ms mid-blast`, stop: `kill -STOP one of two workers for ${PAUSE_MS} ms, then kill -CONT` }[FAULT]} — ${startedIso}`,
       '',
-      `Command: \`npm run bench:drill:${FAULT} -- --recipients ${RECIPIENTS} --rate ${RATE}${FAULT === 'dbcut' ? ` --cut-ms ${CUT_MS}` : ''}\` · api, worker and SMTP sink each their own process; SEND_RATE_PER_SECOND=${RATE}, SEND_BATCH_SIZE=500, BLAST_RECONCILE_INTERVAL_MS=1000, BLAST_WORKER_STALE_MS=${STALE_MS} · ${machineLine}`,
+      `Command: \`npm run bench:drill:${FAULT} -- --recipients ${RECIPIENTS} --rate ${RATE}${FAULT === 'dbcut' ? ` --cut-ms ${CUT_MS}` : FAULT === 'stop' ? ` --pause-ms ${PAUSE_MS}` : ''}\` · api, ${FAULT === 'stop' ? 'two workers' : 'worker'} and SMTP sink each their own process; SEND_RATE_PER_SECOND=${RATE}, SEND_BATCH_SIZE=500, BLAST_RECONCILE_INTERVAL_MS=1000, BLAST_WORKER_STALE_MS=${STALE_MS} · ${machineLine}`,
       '',
-      `**Verdict: ${pass ? 'PASS' : 'FAIL'}** — ${fmt(RECIPIENTS)} recipients; ledger: ${fmt(l.sent)} sent, ${l.failed} failed, ${l.skipped} skipped, ${unfinished} unfinished; sink: ${fmt(check.audience)} sent recipients checked, **lost ${check.lost}**, **duplicates ${check.extra}** (recipients with >1 copy: ${check.duplicated}) against ${inFlight} in flight at the fault(s) and ${l.possibleDuplicates} rows the ledger counts as possible duplicates; unexpected recipients ${check.unexpected}; blast finished ${((tDone - t0) / 1000).toFixed(1)} s after send.`,
+      `**Verdict: ${pass ? 'PASS' : 'FAIL'}** — ${fmt(RECIPIENTS)} recipients; ledger: ${fmt(l.sent)} sent, ${l.failed} failed, ${l.skipped} skipped, ${unfinished} unfinished; sink: ${fmt(check.audience)} sent recipients checked, **lost ${check.lost}**, **duplicates ${check.extra}** (recipients with >1 copy: ${check.duplicated}) against ${inFlight} in flight at the fault(s) and ${l.possibleDuplicates} rows the ledger counts as possible duplicates; unexpected recipients ${check.unexpected}; blast finished ${((tDone - t0) / 1000).toFixed(1)} s after send.${FAULT === 'stop' ? ` The woken worker began ${fmt(wokenSent)} message(s) more than ${WAKE_SLACK_MS} ms after waking; **duplicates it caused: ${fromWoken}**.` : ''}`,
       '',
       '| fault | at (sent) | outage ms | rows in flight | sending resumed after | in-doubt rows resolved after |',
       '|---|---:|---:|---:|---:|---:|',
@@ -224,6 +259,7 @@ async function main(): Promise<void> {
   } finally {
     probing = false;
     await stop(worker);
+    await stop(other);
     await stop(api);
     await pool.end().catch(() => undefined);
     await sink.stop();

@@ -9,7 +9,7 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 
-type Request = { id: number; cmd: 'stats' | 'recipients' | 'reset' };
+type Request = { id: number; cmd: 'stats' | 'recipients' | 'messages' | 'reset' };
 
 function serve(): void {
   let messages = 0;
@@ -17,9 +17,19 @@ function serve(): void {
   let firstAt = 0;
   let lastAt = 0;
   let perRecipient = new Map<string, number>();
+  /** Every message: recipient, the AUTH user of its connection (which worker), when its transaction began. */
+  let log: [string, string, number][] = [];
+  const begun = new Map<string, number>();
   const server = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    // AUTH is offered but optional (any credentials): a drill gives each worker its own user to tell them apart.
+    disabledCommands: ['STARTTLS'],
     authOptional: true,
+    allowInsecureAuth: true,
+    onAuth: (auth, _session, cb) => cb(null, { user: auth.username }),
+    onMailFrom: (_address, session, cb) => {
+      begun.set(session.id, Date.now());
+      cb();
+    },
     disableReverseLookup: true,
     logger: false,
     size: 50 * 1024 * 1024,
@@ -32,7 +42,10 @@ function serve(): void {
         bytes += n;
         lastAt = Date.now();
         if (!firstAt) firstAt = lastAt;
-        for (const r of session.envelope.rcptTo) perRecipient.set(r.address.toLowerCase(), (perRecipient.get(r.address.toLowerCase()) ?? 0) + 1);
+        for (const r of session.envelope.rcptTo) {
+          perRecipient.set(r.address.toLowerCase(), (perRecipient.get(r.address.toLowerCase()) ?? 0) + 1);
+          log.push([r.address.toLowerCase(), typeof session.user === 'string' ? session.user : '', begun.get(session.id) ?? lastAt]);
+        }
         cb();
       });
     },
@@ -56,7 +69,10 @@ function serve(): void {
       process.send!({ id: m.id, messages, bytes, recipients: perRecipient.size, duplicated, extra, firstAt, lastAt });
     } else if (m.cmd === 'recipients') {
       process.send!({ id: m.id, recipients: [...perRecipient.entries()] });
+    } else if (m.cmd === 'messages') {
+      process.send!({ id: m.id, messages: log });
     } else if (m.cmd === 'reset') {
+      log = [];
       messages = 0;
       bytes = 0;
       firstAt = 0;
@@ -118,6 +134,11 @@ export class SmtpSinkProcess {
 
   stats(): Promise<SinkStats> {
     return this.ask('stats');
+  }
+
+  /** Every message: [recipient, AUTH user, ms when its transaction began]. */
+  async messages(): Promise<[string, string, number][]> {
+    return (await this.ask<{ messages: [string, string, number][] }>('messages')).messages;
   }
 
   async recipients(): Promise<Map<string, number>> {

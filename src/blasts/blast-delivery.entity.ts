@@ -33,6 +33,10 @@ export class BlastDelivery {
   @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
   nextAttemptAt: Date | null;
 
+  /** The batch job that claimed the row (one worker runs several); see claimSql. */
+  @Column({ name: 'claim_token', type: 'uuid', nullable: true })
+  claimToken: string | null;
+
   @Column({ name: 'claimed_by', type: 'text', nullable: true })
   claimedBy: string | null;
 

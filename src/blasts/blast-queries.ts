@@ -69,7 +69,9 @@ export function freezeSql(segmentSql: string, anySuppressions: boolean): string 
  * the send (MSG-6, UNSUB-4): current status, suppression, topic opt-out, frequency and org caps. Failing rows become
  * `skipped` with the reason; the others `sending`. SKIP LOCKED: two jobs on one batch split it, never share a row.
  * $6 priority, $7 org cap, $8 topic id, $9 suppression key (always checked: a chunk is at most 50 hmacs, and one
- * statement for every case leaves no variant untested). Uses blast_deliveries_pending_idx (blast_id, seq), and
+ * statement for every case leaves no variant untested), $10 the claiming job's token: a worker runs several batch
+ * jobs, and each hands back or records only the rows it claimed itself (a rescue job may claim rows of the same
+ * batch while an older job of the same worker is still winding down). Uses blast_deliveries_pending_idx (blast_id, seq), and
  * blast_deliveries_caps_idx per claimed person (a LATERAL lookup: never a scan of everyone's recent deliveries).
  */
 export function claimSql(): string {
@@ -98,6 +100,7 @@ export function claimSql(): string {
        SET status = CASE WHEN c.skip_reason IS NULL THEN 'sending' ELSE 'skipped' END,
            skip_reason = c.skip_reason,
            claimed_by = CASE WHEN c.skip_reason IS NULL THEN $5 END,
+           claim_token = CASE WHEN c.skip_reason IS NULL THEN $10::uuid END,
            claimed_at = now(),
            attempts = d.attempts + CASE WHEN c.skip_reason IS NULL THEN 1 ELSE 0 END,
            updated_at = now()
@@ -110,7 +113,10 @@ export function claimSql(): string {
 
 /**
  * Record the outcome of sent/failed/deferred messages in one statement (the send loop flushes every ~50 messages
- * or 250 ms). Only rows this worker still holds are touched. $1 blast, $2 worker, then parallel arrays.
+ * or 250 ms). $1 blast, $2 worker, $3..$9 parallel arrays, $10 the job's claim token. Rows this worker still holds take any outcome. A message this
+ * worker did send also lands on its row when the row was taken back meanwhile (a pause, an outage: recovered to
+ * pending, not yet claimed again): recorded as sent it is not sent a second time (REL-3). A row another worker has
+ * claimed again is left to that worker.
  */
 export const FLUSH_RESULTS_SQL = `
   WITH progress AS (UPDATE blasts SET progress_at = now() WHERE id = $1)
@@ -122,51 +128,73 @@ export const FLUSH_RESULTS_SQL = `
          next_attempt_at = v.next_attempt_at,
          sent_at = CASE WHEN v.status = 'sent' THEN coalesce(v.sent_at, now()) ELSE d.sent_at END,
          claimed_by = NULL,
+         claim_token = NULL,
          updated_at = now()
     FROM unnest($3::uuid[], $4::text[], $5::text[], $6::int[], $7::text[], $8::timestamptz[], $9::timestamptz[])
          AS v(subscriber_id, status, message_id, code, response, next_attempt_at, sent_at)
-   WHERE d.blast_id = $1 AND d.subscriber_id = v.subscriber_id AND d.status = 'sending' AND d.claimed_by = $2`;
+   WHERE d.blast_id = $1 AND d.subscriber_id = v.subscriber_id
+     AND ((d.status = 'sending' AND d.claimed_by = $2 AND d.claim_token = $10::uuid)
+          OR (v.status = 'sent' AND d.status = 'pending' AND d.claimed_by IS NULL))`;
 
-/** Hand back claimed rows that were never attempted (pause, cancel, shutdown): pending again, or cancelled. */
+/** Hand back claimed rows that were never attempted (pause, cancel, shutdown, lapsed lease): pending again, or cancelled. $4 claim token. */
 export const RELEASE_SQL = `
   UPDATE blast_deliveries d
      SET status = CASE WHEN b.status = 'cancelled' THEN 'cancelled' ELSE 'pending' END,
-         attempts = greatest(d.attempts - 1, 0), claimed_by = NULL, updated_at = now()
+         attempts = greatest(d.attempts - 1, 0), claimed_by = NULL, claim_token = NULL, updated_at = now()
     FROM blasts b
    WHERE b.id = d.blast_id AND d.blast_id = $1 AND d.subscriber_id = ANY ($3::uuid[])
-     AND d.status = 'sending' AND d.claimed_by = $2`;
+     AND d.status = 'sending' AND d.claimed_by = $2 AND d.claim_token = $4::uuid`;
 
 /** A live job still working through its claimed rows renews them (blast_deliveries_sending_idx). */
 export const RENEW_CLAIMS_SQL = `
   UPDATE blast_deliveries SET claimed_at = now()
-   WHERE blast_id = $1 AND claimed_by = $2 AND status = 'sending' AND subscriber_id = ANY ($3::uuid[])`;
+   WHERE blast_id = $1 AND claimed_by = $2 AND claim_token = $4::uuid AND status = 'sending' AND subscriber_id = ANY ($3::uuid[])`;
 
 /**
- * Rows left `sending` by a worker whose heartbeat is older than $1 ms (killed, or cut off): back to pending and
- * flagged, since each may have been sent already — and counted on the blast (MSG-7's permitted duplicates).
- * Uses blast_deliveries_sending_idx.
+ * Rows left `sending` by a worker that is gone, back to pending and flagged, since each may have been sent already —
+ * counted once per row on the blast (MSG-7's permitted duplicates; a row recovered twice is one possible duplicate).
+ * A worker is gone when its heartbeat is older than $1 ms (a pause, a partition), or — judged only by a caller whose
+ * own beats were continuous ($2) — when its liveness lock is released (its process died) and it has been silent
+ * for $3 ms. Rows claimed over 15 minutes ago by a live worker that lost track of them are taken back too.
+ * Uses blast_deliveries_sending_idx. Returns how many rows, and the blasts they belong to (re-queued at once).
  */
 export const RECOVER_STALE_SQL = `
-  WITH stale AS (
-    UPDATE blast_deliveries d
-       SET status = CASE WHEN b.status = 'cancelled' THEN 'cancelled' ELSE 'pending' END,
-           possible_duplicate = true, claimed_by = NULL, updated_at = now()
-      FROM blasts b
-     WHERE b.id = d.blast_id AND d.status = 'sending'
-       AND ((d.claimed_at < now() - $1::int * interval '1 millisecond'  -- never a row claimed a moment ago
-             AND NOT EXISTS (
-              SELECT 1 FROM blast_workers w
-               WHERE w.id = d.claimed_by AND w.heartbeat_at > now() - $1::int * interval '1 millisecond'))
+  WITH dead AS (
+    SELECT w.id FROM blast_workers w
+     WHERE $2::boolean AND w.liveness_lock AND w.heartbeat_at < now() - $3::int * interval '1 millisecond'
+       AND NOT EXISTS (
+         SELECT 1 FROM pg_locks l
+          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended(w.id, 0))
+  ), doomed AS (
+    SELECT d.blast_id, d.subscriber_id, d.possible_duplicate AS was_flagged
+      FROM blast_deliveries d
+     WHERE d.status = 'sending'
+       AND (d.claimed_by IN (SELECT id FROM dead)
+            OR (d.claimed_at < now() - $1::int * interval '1 millisecond'  -- never a row claimed a moment ago
+                AND NOT EXISTS (
+                  SELECT 1 FROM blast_workers w
+                   WHERE w.id = d.claimed_by AND w.heartbeat_at > now() - $1::int * interval '1 millisecond'))
             -- a live worker that lost its results (its job failed mid-flush) never comes back for them
             OR d.claimed_at < now() - interval '15 minutes')
-    RETURNING d.blast_id
+       FOR UPDATE OF d SKIP LOCKED
+  ), recovered AS (
+    UPDATE blast_deliveries d
+       SET status = CASE WHEN b.status = 'cancelled' THEN 'cancelled' ELSE 'pending' END,
+           possible_duplicate = true, claimed_by = NULL, claim_token = NULL, updated_at = now()
+      FROM doomed x, blasts b
+     WHERE d.blast_id = x.blast_id AND d.subscriber_id = x.subscriber_id AND b.id = d.blast_id AND d.status = 'sending'
+    RETURNING d.blast_id, x.was_flagged
   ), counted AS (
     UPDATE blasts b SET possible_duplicates = b.possible_duplicates + x.n
-      FROM (SELECT blast_id, count(*)::int AS n FROM stale GROUP BY blast_id) x
-     WHERE b.id = x.blast_id
-    RETURNING x.n
+      FROM (SELECT blast_id, count(*) FILTER (WHERE NOT was_flagged)::int AS n FROM recovered GROUP BY blast_id) x
+     WHERE b.id = x.blast_id AND x.n > 0
+    RETURNING b.id
   )
-  SELECT coalesce(sum(n), 0)::int AS recovered FROM counted`;
+  SELECT (SELECT count(*)::int FROM recovered) AS recovered,
+         coalesce((SELECT array_agg(DISTINCT blast_id::text) FROM recovered), '{}') AS blast_ids,
+         (SELECT count(*)::int FROM counted) AS counted_blasts`;
 
 /** A blast is sent when it is frozen and no row is pending or sending (blast_deliveries_pending_idx). */
 export const COMPLETE_BLAST_SQL = `
@@ -183,9 +211,13 @@ export const PENDING_BATCHES_SQL = `
    ORDER BY 1
    LIMIT $3`;
 
+/** $1 worker, $2 whether it holds its liveness lock (then others may judge it dead by the lock's absence). */
 export const HEARTBEAT_SQL = `
-  INSERT INTO blast_workers (id, heartbeat_at) VALUES ($1, now())
-  ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()`;
+  INSERT INTO blast_workers (id, heartbeat_at, liveness_lock) VALUES ($1, now(), $2)
+  ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), liveness_lock = blast_workers.liveness_lock OR EXCLUDED.liveness_lock`;
+
+/** A worker's liveness: a session advisory lock, released by PostgreSQL when its connection (its process) ends. */
+export const LIVENESS_LOCK_SQL = `SELECT pg_advisory_lock(hashtextextended($1, 0))`;
 
 /** Forget workers silent for a day (their rows were recovered long ago). */
 export const PRUNE_WORKERS_SQL = `DELETE FROM blast_workers WHERE heartbeat_at < now() - interval '1 day'`;

@@ -3,16 +3,17 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Env } from '../core/config/env';
 import { SettingsService } from '../settings/settings.service';
-import { HEARTBEAT_SQL, PRUNE_WORKERS_SQL, RECOVER_STALE_SQL, rowsOf } from './blast-queries';
+import { PRUNE_WORKERS_SQL, RECOVER_STALE_SQL, rowsOf } from './blast-queries';
 import { BlastQueueService } from './blast-queue.service';
 import { BlastSenderService } from './blast-sender.service';
+import { WorkerLeaseService } from './worker-lease.service';
 
 
 /**
  * Keeps blasts moving whatever happens to Redis or a worker (MSG-7, REL-1). A plain interval in every worker — not
- * a Bull repeatable job, which would vanish with Redis' memory:
- * - heartbeat this worker (so others can tell it is alive);
- * - hand rows left `sending` by dead workers back to `pending`, counted as possible duplicates;
+ * a Bull repeatable job, which would vanish with Redis' memory (heartbeats are WorkerLeaseService's):
+ * - hand rows left `sending` by dead workers back to `pending`, counted as possible duplicates, and re-queue their
+ *   blasts at once;
  * - start scheduled blasts that are due;
  * - for sending blasts: re-queue a lost freeze; re-queue the pending batches of a blast that made no progress for
  *   BLAST_WORKER_STALE_MS (jobs lost with Redis, or held by a killed worker); mark finished blasts `sent`.
@@ -21,7 +22,6 @@ import { BlastSenderService } from './blast-sender.service';
 export class BlastReconciler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(BlastReconciler.name);
   private timer?: NodeJS.Timeout;
-  private heartbeat?: NodeJS.Timeout;
   private running = false;
   private ticks = 0;
 
@@ -30,27 +30,17 @@ export class BlastReconciler implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly queue: BlastQueueService,
     private readonly sender: BlastSenderService,
     private readonly settings: SettingsService,
+    private readonly lease: WorkerLeaseService,
     private readonly env: Env,
   ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.tick(), this.env.BLAST_RECONCILE_INTERVAL_MS);
-    // A heartbeat of its own: a slow reconcile round (re-queuing a huge blast) must not make this worker look dead.
-    this.heartbeat = setInterval(() => void this.beat(), this.env.BLAST_RECONCILE_INTERVAL_MS);
-    void this.beat().then(() => this.tick());
+    void this.lease.beat().then(() => this.tick());
   }
 
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
-    if (this.heartbeat) clearInterval(this.heartbeat);
-  }
-
-  private async beat(): Promise<void> {
-    try {
-      await this.db.query(HEARTBEAT_SQL, [this.sender.workerId]);
-    } catch (e) {
-      this.logger.warn(`heartbeat failed: ${(e as Error).message}`);
-    }
   }
 
   async tick(): Promise<void> {
@@ -58,8 +48,20 @@ export class BlastReconciler implements OnApplicationBootstrap, OnModuleDestroy 
     this.running = true;
     try {
       if (this.ticks++ % 1000 === 0) await this.db.query(PRUNE_WORKERS_SQL);
-      const [{ recovered }] = await this.db.query(RECOVER_STALE_SQL, [this.env.BLAST_WORKER_STALE_MS]);
-      if (recovered) this.logger.warn(`recovered ${recovered} in-flight message(s) of dead workers; they will be re-sent (possible duplicates)`);
+      // Judging another worker dead by its released lock needs this worker's own view to be sound: after an outage
+      // (a PostgreSQL restart drops every lock) everyone gets the grace interval to take theirs again.
+      const judge = this.lease.continuousFor(this.lease.deadGraceMs);
+      const [{ recovered, blast_ids: recoveredBlasts }] = await this.db.query(RECOVER_STALE_SQL, [
+        this.env.BLAST_WORKER_STALE_MS,
+        judge,
+        this.lease.deadGraceMs,
+      ]);
+      if (recovered) {
+        this.logger.warn(`recovered ${recovered} in-flight message(s) of dead workers; they will be re-sent (possible duplicates)`);
+        // Their batches were held by the dead worker: queue them again now rather than after the stale interval.
+        const round = Date.now();
+        for (const blastId of recoveredBlasts as string[]) await this.queue.enqueuePendingBatches(blastId, round);
+      }
 
       // COMP-1: a scheduled blast never goes out without the footer's legal name and postal address.
       const notReady = SettingsService.notReadyReason(await this.settings.get());

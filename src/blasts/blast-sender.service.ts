@@ -1,11 +1,10 @@
 import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { BouncesService } from '../bounces/bounces.service';
 import { Env } from '../core/config/env';
-import { MailTransportService } from '../core/mail/mail-transport.service';
+import { MailTransportService, SendFencedError } from '../core/mail/mail-transport.service';
 import { PreferenceLinksService } from '../preferences/preference-links.service';
 import { SettingsService } from '../settings/settings.service';
 import { SubscribersService } from '../subscribers/subscribers.service';
@@ -14,6 +13,7 @@ import { claimSql, FLUSH_RESULTS_SQL, RELEASE_SQL, RENEW_CLAIMS_SQL, rowsOf } fr
 import { BlastQueueService } from './blast-queue.service';
 import { Blast } from './blast.entity';
 import { SendRateLimiterService } from './send-rate-limiter.service';
+import { WorkerLeaseService } from './worker-lease.service';
 
 /**
  * Rows a job claims at a time: about a quarter second of sending (5 to 50). Claiming re-checks each person, so an
@@ -57,8 +57,6 @@ interface Outcome {
 @Injectable()
 export class BlastSenderService implements OnModuleDestroy {
   private readonly logger = new Logger(BlastSenderService.name);
-  /** This process, as recorded in claimed rows and blast_workers. */
-  readonly workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private stopping = false;
   private readonly renderers = new Map<string, { renderer: BlastRenderer; at: number }>();
 
@@ -71,6 +69,7 @@ export class BlastSenderService implements OnModuleDestroy {
     private readonly limiter: SendRateLimiterService,
     private readonly queue: BlastQueueService,
     private readonly env: Env,
+    private readonly lease: WorkerLeaseService,
     @Optional() private readonly bounces?: BouncesService,
   ) {
     // Graceful shutdown (OPS-4): stop taking new messages at once; the running batch flushes and hands back the rest.
@@ -79,6 +78,11 @@ export class BlastSenderService implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.stopping = true;
+  }
+
+  /** This process, as recorded in claimed rows and blast_workers (WorkerLeaseService). */
+  get workerId(): string {
+    return this.lease.workerId;
   }
 
   get isStopping(): boolean {
@@ -106,23 +110,28 @@ export class BlastSenderService implements OnModuleDestroy {
         .catch(() => undefined);
     }, STATUS_POLL_MS);
     const wanted = () => !this.stopping && blastStatus === 'sending';
-    const results = new ResultBuffer(this.db, blastId, this.workerId);
+    // This job's claims: another job of this worker (a rescue round of the same batch) never touches them.
+    const token = randomUUID();
+    const results = new ResultBuffer(this.db, blastId, this.workerId, token);
     const flushTimer = setInterval(() => void results.flush().catch((e) => this.logger.warn(`flush failed: ${(e as Error).message}`)), FLUSH_EVERY_MS);
     // Rows held longer than a minute (a very low rate shared by many jobs) get their claim renewed, so the
     // reconciler's 15-minute rule for abandoned rows never takes rows this live job is still working through.
     let held: string[] = [];
     const renew = setInterval(() => {
-      if (held.length) void this.db.query(RENEW_CLAIMS_SQL, [blastId, this.workerId, held]).catch(() => undefined);
+      if (held.length) void this.db.query(RENEW_CLAIMS_SQL, [blastId, this.workerId, held, token]).catch(() => undefined);
     }, CLAIM_RENEW_MS);
     let sent = 0;
     let skipped = 0;
     try {
       let claims = 0;
       while (wanted()) {
+        // Never claim on a stale lease: after a pause or an outage, beat first (REL-3).
+        if (!(await this.lease.ensureFresh())) throw new Error('this worker cannot reach the database to renew its lease');
+        const claimedAt = this.lease.now();
         let claimed: ClaimedRow[];
         try {
           claimed = rowsOf<ClaimedRow>(
-            await this.db.query(claim, [blastId, from, to, chunk, this.workerId, blast.priority, orgCap, blast.topicId, this.subscribers.suppressionKey]),
+            await this.db.query(claim, [blastId, from, to, chunk, this.workerId, blast.priority, orgCap, blast.topicId, this.subscribers.suppressionKey, token]),
           );
         } catch (e) {
           // Counted on the blast: a claim that keeps failing pauses it with the reason instead of retrying unseen.
@@ -134,12 +143,16 @@ export class BlastSenderService implements OnModuleDestroy {
         skipped += claimed.filter((r) => r.status === 'skipped').length;
         const toSend = claimed.filter((r) => r.status === 'sending');
         held = toSend.map((r) => r.subscriberId);
-        const unsent = await this.sendChunk(renderer, toSend, results, wanted);
+        const unsent = await this.sendChunk(renderer, toSend, results, wanted, () => this.lease.holds(claimedAt));
         sent += toSend.length - unsent.length;
         if (unsent.length) {
+          // Paused, cancelled, shutting down — or this worker's lease lapsed (a pause past the fence): the rows it
+          // still holds go back to pending (rows others took over meanwhile are untouched), and nothing is sent
+          // on an old claim. A lapsed lease claims afresh; anything else ends the job.
           await results.flushPersistently();
-          await this.db.query(RELEASE_SQL, [blastId, this.workerId, unsent.map((r) => r.subscriberId)]);
-          break;
+          await this.db.query(RELEASE_SQL, [blastId, this.workerId, unsent.map((r) => r.subscriberId), token]);
+          if (!wanted()) break;
+          this.logger.warn(`blast ${blastId} batch ${batch}: lease lapsed with ${unsent.length} claimed row(s) unsent; handed back, claiming afresh`);
         }
       }
     } finally {
@@ -156,13 +169,23 @@ export class BlastSenderService implements OnModuleDestroy {
     return { sent, skipped, stoppedBy };
   }
 
-  /** Sends with as many messages in flight as the SMTP pool has connections; returns the rows never attempted. */
-  private async sendChunk(renderer: BlastRenderer, rows: ClaimedRow[], results: ResultBuffer, wanted: () => boolean): Promise<ClaimedRow[]> {
+  /**
+   * Sends with as many messages in flight as the SMTP pool has connections; returns the rows never attempted. The
+   * fence `leased` is checked last, right before each hand-off to SMTP: a lapsed lease stops every lane.
+   */
+  private async sendChunk(
+    renderer: BlastRenderer,
+    rows: ClaimedRow[],
+    results: ResultBuffer,
+    wanted: () => boolean,
+    leased: () => boolean,
+  ): Promise<ClaimedRow[]> {
     let next = 0;
+    let lapsed = false;
     const unsent: ClaimedRow[] = [];
     const lane = async () => {
       while (next < rows.length) {
-        if (!wanted()) return;
+        if (!wanted() || lapsed) return;
         const row = rows[next++];
         let slot = false;
         try {
@@ -174,7 +197,19 @@ export class BlastSenderService implements OnModuleDestroy {
           unsent.push(row);
           return;
         }
-        results.add(await this.sendOne(renderer, row));
+        if (lapsed || !leased()) {
+          // Maybe no longer this worker's row: another may have taken it over while this process was paused.
+          lapsed = true;
+          unsent.push(row);
+          return;
+        }
+        const outcome = await this.sendOne(renderer, row, leased);
+        if (outcome === 'fenced') {
+          lapsed = true;
+          unsent.push(row);
+          return;
+        }
+        results.add(outcome);
         if (results.size >= FLUSH_EVERY_MESSAGES) await results.flush().catch((e) => this.logger.warn(`flush failed, kept for the next: ${(e as Error).message}`));
       }
     };
@@ -183,13 +218,15 @@ export class BlastSenderService implements OnModuleDestroy {
     return [...unsent, ...rows.slice(next)];
   }
 
-  private async sendOne(renderer: BlastRenderer, row: ClaimedRow): Promise<Outcome> {
+  /** One message; 'fenced' when the lease lapsed before its SMTP transaction began (nothing was sent). */
+  private async sendOne(renderer: BlastRenderer, row: ClaimedRow, leased: () => boolean): Promise<Outcome | 'fenced'> {
     const blastId = renderer.blast.id;
     const messageId = renderer.messageId(row.subscriberId);
     const handedAt = new Date();
     try {
       const message = renderer.message(row, this.links.forRecipient(row.subscriberId, blastId), messageId);
-      const info = await this.transport.send(message);
+      // The lease is asked again at the last moment: when a pooled connection takes the message (REL-3).
+      const info = await this.transport.send(message, { guard: leased });
       return {
         subscriberId: row.subscriberId,
         status: 'sent',
@@ -200,6 +237,7 @@ export class BlastSenderService implements OnModuleDestroy {
         sentAt: handedAt,
       };
     } catch (e) {
+      if (e instanceof SendFencedError) return 'fenced';
       const err = e as Error & { responseCode?: number; response?: string; code?: string };
       const code = typeof err.responseCode === 'number' ? err.responseCode : null;
       const response = (err.response ?? err.message ?? '').slice(0, 1000);
@@ -250,6 +288,7 @@ class ResultBuffer {
     private readonly db: DataSource,
     private readonly blastId: string,
     private readonly workerId: string,
+    private readonly token: string,
   ) {}
 
   get size(): number {
@@ -288,6 +327,7 @@ class ResultBuffer {
           batch.map((o) => o.response),
           batch.map((o) => o.nextAttemptAt),
           batch.map((o) => o.sentAt),
+          this.token,
         ]);
       } catch (e) {
         // Keep them for the next flush (e.g. PostgreSQL restarting); they stay `sending` meanwhile.

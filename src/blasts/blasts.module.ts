@@ -6,7 +6,6 @@ import { SegmentsModule } from '../segments/segments.module';
 import { SettingsModule } from '../settings/settings.module';
 import { SubscribersModule } from '../subscribers/subscribers.module';
 import { BlastQueueService } from './blast-queue.service';
-import { BlastSenderService } from './blast-sender.service';
 import { BlastDelivery } from './blast-delivery.entity';
 import { Blast } from './blast.entity';
 import { BlastsController } from './blasts.controller';
@@ -20,7 +19,8 @@ import { SendRateLimiterService } from './send-rate-limiter.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Blast, BlastDelivery]), SettingsModule, SegmentsModule, PreferencesModule, SubscribersModule, BouncesModule],
   controllers: [BlastsController],
-  providers: [BlastsService, BlastQueueService, BlastSenderService, SendRateLimiterService],
-  exports: [BlastsService, BlastQueueService, BlastSenderService, SendRateLimiterService],
+  // The send loop and the worker lease are worker-only (src/worker.module.ts): an api process never claims rows.
+  providers: [BlastsService, BlastQueueService, SendRateLimiterService],
+  exports: [BlastsService, BlastQueueService, SendRateLimiterService],
 })
 export class BlastsModule {}

@@ -9,6 +9,11 @@ export interface CapturedMessage {
   parsed: Email;
   /** Header lookup on the raw message, case-insensitive, unfolded. */
   header(name: string): string | undefined;
+  /** The SMTP AUTH user of the connection that sent it (with the `auth` option), else undefined. */
+  user?: string;
+  /** When its transaction began (MAIL FROM) and when its data ended, by this process' clock. */
+  startedAt: number;
+  receivedAt: number;
 }
 
 export interface SmtpSinkOptions {
@@ -16,6 +21,8 @@ export interface SmtpSinkOptions {
   rejectRecipient?: (address: string) => string | undefined;
   /** Delay before answering DATA, to simulate a slow server. */
   dataDelayMs?: number;
+  /** Offer AUTH (any user and password accepted) and record each message's user: tells apart the workers that sent. */
+  auth?: boolean;
 }
 
 function headerOf(raw: string, name: string): string | undefined {
@@ -41,9 +48,16 @@ export class SmtpSink {
 
   async start(): Promise<this> {
     const rejectRecipient = this.options.rejectRecipient;
+    const startedAt = new Map<string, number>();
     this.server = new SMTPServer({
-      disabledCommands: ['STARTTLS', 'AUTH'],
+      disabledCommands: this.options.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
       authOptional: true,
+      allowInsecureAuth: true,
+      onAuth: (auth, _session, cb) => cb(null, { user: auth.username }),
+      onMailFrom: (_address, session, cb) => {
+        startedAt.set(session.id, Date.now());
+        cb();
+      },
       disableReverseLookup: true,
       logger: false,
       size: 50 * 1024 * 1024,
@@ -69,6 +83,9 @@ export class SmtpSink {
               raw,
               parsed,
               header: (name) => headerOf(raw, name),
+              user: typeof session.user === 'string' ? session.user : undefined,
+              startedAt: startedAt.get(session.id) ?? Date.now(),
+              receivedAt: Date.now(),
             });
             this.waiters.splice(0).forEach((w) => w());
             const delay = this.options.dataDelayMs ?? 0;

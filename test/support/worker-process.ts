@@ -51,6 +51,15 @@ export class WorkerProcess {
     return this;
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Sends a signal without waiting for an exit (SIGSTOP / SIGCONT). */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | string | null> {
     this.child?.kill(signal);
     return this.exited ?? Promise.resolve(null);

@@ -2,9 +2,32 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createTransport, SendMailOptions, Transporter } from 'nodemailer';
+import { createTransport, SendMailOptions, SentMessageInfo, Transporter } from 'nodemailer';
 import { Env } from '../config/env';
 import { dkimKeyFromEnv, useDkimSigning } from './dkim-signer';
+
+/**
+ * A send refused by its guard at the last moment (see MailTransportService.send): not a byte of it reached the
+ * server, so it can be retried by whoever owns it now.
+ */
+export class SendFencedError extends Error {
+  readonly code = 'EFENCED';
+  constructor() {
+    super('send refused by its guard before the SMTP transaction began');
+  }
+}
+
+/** Options of one send. */
+export interface SendOptions {
+  /**
+   * Asked synchronously right before the SMTP transaction begins — after any wait for a pooled connection — and the
+   * message is not sent when it answers false (SendFencedError). The blast send loop passes its lease here, so a
+   * process paused while a message waited for a connection cannot send it once it may belong to another worker.
+   */
+  guard?: () => boolean;
+}
+
+type GuardedMail = { data: { sendGuard?: () => boolean; fenced?: boolean }; message: { getEnvelope(): { to?: unknown } } };
 
 export interface SentInfo {
   messageId: string;
@@ -50,14 +73,37 @@ export class MailTransportService implements OnModuleDestroy {
     }
     const dkim = dkimKeyFromEnv(env);
     if (dkim) useDkimSigning(this.transporter, dkim);
+    // The guard is read when the transport asks for the envelope: for the pool that is when a connection takes the
+    // message, in the same synchronous step that writes MAIL FROM. An envelope without recipients makes the
+    // connection refuse the message before writing anything.
+    this.transporter.use('stream', (mail, done) => {
+      const m = mail as unknown as GuardedMail;
+      const guard = m.data.sendGuard;
+      if (guard) {
+        const envelope = m.message.getEnvelope.bind(m.message);
+        m.message.getEnvelope = () => {
+          if (guard()) return envelope();
+          m.data.fenced = true;
+          return { ...envelope(), to: [] };
+        };
+      }
+      done();
+    });
   }
 
   get mode(): 'smtp' | 'outbox' {
     return this.outboxDir ? 'outbox' : 'smtp';
   }
 
-  async send(message: SendMailOptions): Promise<SentInfo> {
-    const info = await this.transporter.sendMail(message);
+  async send(message: SendMailOptions, options: SendOptions = {}): Promise<SentInfo> {
+    const data = options.guard ? { ...message, sendGuard: options.guard } : message;
+    let info: SentMessageInfo;
+    try {
+      info = await this.transporter.sendMail(data as SendMailOptions);
+    } catch (e) {
+      if ((data as GuardedMail['data']).fenced) throw new SendFencedError();
+      throw e;
+    }
     if (!this.outboxDir) {
       return {
         messageId: info.messageId,
