@@ -203,3 +203,11 @@ export const DELIVERY_COUNTS_SQL = `
          count(*) FILTER (WHERE skip_reason = 'org_cap')::int AS org_cap,
          count(*) FILTER (WHERE possible_duplicate AND status IN ('sent', 'bounced', 'complained'))::int AS possible_duplicates
     FROM blast_deliveries WHERE blast_id = $1`;
+
+/**
+ * Age in ms of the freshest heartbeat of any worker whose id starts with $1 (`<hostname>:`, see BlastSenderService's
+ * workerId): the worker health check of a container. Scans blast_workers, a table of one row per live worker.
+ */
+export const HOST_HEARTBEAT_AGE_SQL = `
+  SELECT floor(extract(epoch FROM now() - max(heartbeat_at)) * 1000)::bigint AS age_ms
+    FROM blast_workers WHERE starts_with(id, $1)`;
