@@ -1,3 +1,4 @@
+import './core/config/node-version';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ApiModule } from './api.module';

@@ -1,3 +1,4 @@
+import './core/config/node-version';
 import 'reflect-metadata';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';

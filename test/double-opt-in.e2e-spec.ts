@@ -136,6 +136,41 @@ describe('Double opt-in (e2e, COMP-4)', () => {
     expect(await statusOf(t, s.id)).toBe('unsubscribed');
   });
 
+  it('every malformed or tampered link shape gets one and the same HTML 404 page with the token-page headers (issue 12 item 13)', async () => {
+    const s = await signUp();
+    const [mail] = await waitForMail(s.email, 1);
+    const token = linkIn(mail.parsed.text).split('/').pop()!;
+    const reference = await t.request('GET', `/confirm/${'x'.repeat(47)}`, { key: false });
+    expect(reference.status).toBe(404);
+    expect(reference.text).toContain('<html');
+    const shapes = [
+      `/confirm/${token.slice(0, 20)}${token[20] === 'A' ? 'B' : 'A'}${token.slice(21)}`, // tampered signature
+      `/confirm/${token}/extra`, // extra path segment
+      `/confirm/${token.slice(0, 20)}/${token.slice(20)}`, // a slash inside
+      '/confirm/abc/def',
+      `/confirm/${token.slice(0, 20)}%2F${token.slice(20)}`, // encoded slash
+      '/confirm/', // empty token
+      '/confirm',
+      '/confirm//',
+      `/confirm/${'A'.repeat(5000)}`, // overlong
+      `/confirm/${token}${'A'.repeat(200)}`,
+      '/confirm/%00', // NUL
+      `/confirm/${token}%00`,
+    ];
+    const wrong: string[] = [];
+    for (const path of shapes) {
+      for (const method of ['GET', 'POST', 'HEAD']) {
+        const res = await t.request(method, path, { key: false });
+        const headers = ['content-type', 'cache-control', 'referrer-policy', 'x-robots-tag'].map((h) => res.headers.get(h));
+        const expected = ['content-type', 'cache-control', 'referrer-policy', 'x-robots-tag'].map((h) => reference.headers.get(h));
+        const same = res.status === 404 && JSON.stringify(headers) === JSON.stringify(expected) && (method === 'HEAD' || res.text === reference.text);
+        if (!same) wrong.push(`${method} ${path.slice(0, 60)} → ${res.status} ${headers.join(' | ')} ${res.text.slice(0, 80)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(await statusOf(t, s.id)).toBe('unconfirmed');
+  });
+
   it('through public petition signing: opt-in → unconfirmed + confirmation; GET leaves it; POST subscribes with the petition wording', async () => {
     const p = await createPetition(t, { optInText: 'Yes, email me about election security.' });
     const email = bounceEmail('signer');

@@ -32,6 +32,33 @@ describe('Startup (OPS-3, OPS-4)', () => {
     expect(p.output()).toMatch(/REDIS_URL/);
   });
 
+  it('refuses, in production, a token secret published with Cloture (the old compose fallback), saying how to make one (issue 12 item 11)', async () => {
+    const secret = 'change-me-to-32-or-more-random-characters';
+    const port = await freePort();
+    const p = startNode('dist/main.js', [], { ...baseEnv(), NODE_ENV: 'production', TOKEN_SECRET: secret, PORT: String(port) });
+    // Were it accepted, the app would serve: that ends the wait too, and the test fails instead of hanging.
+    let code: number | string | undefined;
+    void p.exited.then((c) => (code = c));
+    await waitUntil(async () => code !== undefined || (await fetch(`http://127.0.0.1:${port}/health`)).ok, 50_000, 'exit or service');
+    p.child.kill('SIGKILL');
+    expect(code).toBe(1);
+    expect(p.output()).toMatch(/TOKEN_SECRET is a default published with Cloture/);
+    expect(p.output()).toContain('openssl rand -base64 48');
+    expect(p.output()).not.toContain(secret);
+    // Refused before anything else happens: the database was not even created.
+    expect(await adminQuery(`SELECT 1 FROM pg_database WHERE datname = $1`, [dbName])).toHaveLength(0);
+  });
+
+  it('says which Node.js it needs instead of crashing on an ES module when require(esm) is unavailable (issue 12 item 12)', async () => {
+    for (const script of ['dist/main.js', 'dist/worker.js', 'dist/cli.js', 'dist/worker-health.js']) {
+      // What Node.js older than 20.19 does by default.
+      const p = startNode(script, ['migrate'], { ...baseEnv(), NODE_OPTIONS: '--no-experimental-require-module' });
+      expect(await p.exited).toBe(1);
+      expect(p.output()).toContain('Cloture needs Node.js ^20.19.0 || >=22.12.0');
+      expect(p.output()).not.toContain('ERR_REQUIRE_ESM');
+    }
+  });
+
   it('refuses an unmigrated database when MIGRATE_ON_START=false, printing the command that migrates', async () => {
     const p = startNode('dist/main.js', [], { ...baseEnv(), MIGRATE_ON_START: 'false', PORT: String(await freePort()) });
     expect(await p.exited).toBe(1);
@@ -43,7 +70,13 @@ describe('Startup (OPS-3, OPS-4)', () => {
 
   it('creates and migrates the database, serves api + worker, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const p = startNode('dist/main.js', ['--with-worker'], { ...baseEnv(), PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
+    // With the Docker image's NODE_OPTIONS: nothing in the stack may touch __proto__ (issue 12 item 11).
+    const p = startNode('dist/main.js', ['--with-worker'], {
+      ...baseEnv(),
+      PORT: String(port),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      NODE_OPTIONS: '--disable-proto=throw',
+    });
     try {
       await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200, 60_000, 'readiness');
       const docs = (await (await fetch(`http://127.0.0.1:${port}/docs-json`)).json()) as { openapi: string };

@@ -264,3 +264,11 @@ export const CLEAR_FAILURES_SQL = `UPDATE blasts SET failure_count = 0 WHERE id 
 export const SCRUB_ERASED_RESPONSES_SQL = `
   UPDATE blast_deliveries d SET response = ${scrubAddressSql('d.response', '$2')}
    WHERE d.blast_id IN (SELECT id FROM blasts) AND d.subscriber_id = $1 AND d.response IS NOT NULL`;
+
+/**
+ * Age in ms of the freshest heartbeat of any worker whose id starts with $1 (`<hostname>:`, see WorkerLeaseService's
+ * workerId): the worker health check of a container. Scans blast_workers, a table of one row per live worker.
+ */
+export const HOST_HEARTBEAT_AGE_SQL = `
+  SELECT floor(extract(epoch FROM now() - max(heartbeat_at)) * 1000)::bigint AS age_ms
+    FROM blast_workers WHERE starts_with(id, $1)`;

@@ -34,6 +34,30 @@ const URL_PATTERN = (schemes: string) => new RegExp(`^(${schemes})://[^\\s]+$`, 
 const DEV_TOKEN_SECRET = 'cloture-development-token-secret-change-me';
 
 /**
+ * Secrets published in this repository (defaults, the old compose fallback, the test suite's constant): anyone can
+ * sign links or call the API with them, so production refuses them however long they are.
+ */
+const PUBLISHED_SECRETS = new Set([
+  DEV_TOKEN_SECRET,
+  'change-me-to-32-or-more-random-characters',
+  'test-token-secret-0123456789abcdef0123456789',
+]);
+const PLACEHOLDER = /change[-_ .]?me|replace[-_ .]?me|placeholder|example|your[-_ .]?(token[-_ .]?)?(secret|key)|passw(or)?d/i;
+const GENERATE_HINT = 'generate one with: openssl rand -base64 48';
+
+/**
+ * Why a secret is unfit for production, or null. Thresholds keep every random value of a common shape (base64,
+ * hex, even 16 hex characters) well clear: 6 distinct characters in 16 random hex digits happens about once in 30 000.
+ */
+export function weakSecretReason(value: string): string | null {
+  if (PUBLISHED_SECRETS.has(value)) return 'is a default published with Cloture';
+  if (PLACEHOLDER.test(value)) return 'looks like a placeholder';
+  if (new Set(value).size < 6) return 'uses fewer than 6 different characters';
+  if (/^(.+?)\1+$/s.test(value)) return 'is one short sequence repeated';
+  return null;
+}
+
+/**
  * Every setting Cloture reads, validated once at boot. Both entrypoints (api, worker), the CLI and the
  * tests build this class; nothing else reads process.env. `.env.example` documents each variable.
  */
@@ -226,6 +250,24 @@ function describe(errors: ValidationError[]): string[] {
   );
 }
 
+/** Secrets that passed their format checks but are published or guessable (never quoting the value itself). */
+function productionSecretProblems(env: Env, earlier: string[]): string[] {
+  const secrets: [string, string | undefined][] = [
+    ['TOKEN_SECRET', env.TOKEN_SECRET],
+    ...(Array.isArray(env.TOKEN_PREVIOUS_SECRETS) ? env.TOKEN_PREVIOUS_SECRETS : []).map((v): [string, string] => ['TOKEN_PREVIOUS_SECRETS', v]),
+    ['ADMIN_API_KEY', env.ADMIN_API_KEY],
+    ['BOUNCE_WEBHOOK_SECRET', env.BOUNCE_WEBHOOK_SECRET],
+  ];
+  const problems: string[] = [];
+  for (const [name, value] of secrets) {
+    if (typeof value !== 'string' || earlier.some((m) => m.startsWith(name))) continue;
+    const reason = weakSecretReason(value);
+    const subject = name === 'TOKEN_PREVIOUS_SECRETS' ? 'TOKEN_PREVIOUS_SECRETS has an entry that' : name;
+    if (reason) problems.push(`${subject} ${reason}: refused when NODE_ENV=production; ${GENERATE_HINT}`);
+  }
+  return [...new Set(problems)];
+}
+
 /** Build and validate the settings; throws EnvValidationError naming every bad variable. */
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   const plain: Record<string, string> = {};
@@ -242,8 +284,9 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       messages.push('DKIM_PRIVATE_KEY is not a readable PEM private key');
     }
   }
-  if (env.NODE_ENV === 'production' && !env.TOKEN_SECRET) {
-    messages.push('TOKEN_SECRET is required when NODE_ENV=production (at least 32 random characters)');
+  if (env.NODE_ENV === 'production') {
+    if (!env.TOKEN_SECRET) messages.push(`TOKEN_SECRET is required when NODE_ENV=production (at least 32 random characters; ${GENERATE_HINT})`);
+    messages.push(...productionSecretProblems(env, messages));
   }
   if (messages.length) {
     throw new EnvValidationError(`Invalid configuration:\n  - ${messages.join('\n  - ')}`);

@@ -1,11 +1,12 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConsumes, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { ApiKeyRole } from '../../api-keys/api-key.entity';
 import type { Caller } from '../../api-keys/api-keys.service';
 import { ErrorResponseDto } from './error-response.dto';
 
 export const IS_PUBLIC = 'cloture:public';
 export const REQUIRED_ROLE = 'cloture:role';
+export const ACCEPTED_BODY_TYPES = 'cloture:body-types';
 
 /** No API key needed (public petition endpoints, token pages, webhooks, health). Rate limited per IP instead. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
@@ -15,6 +16,13 @@ export const Public = () => SetMetadata(IS_PUBLIC, true);
  * (so viewers are read-only everywhere by default).
  */
 export const Roles = (role: ApiKeyRole) => SetMetadata(REQUIRED_ROLE, role);
+
+/**
+ * The request body media types an organizer route takes, when it takes more than the default `application/json`
+ * (the CSV upload). Enforced by ApiKeyGuard and documented in OpenAPI from this one declaration.
+ */
+export const AcceptsBody = (...mediaTypes: string[]) =>
+  applyDecorators(SetMetadata(ACCEPTED_BODY_TYPES, mediaTypes), ApiConsumes(...mediaTypes));
 
 /** Documents bearer auth and its 401/403 answers on an organizer controller. */
 export const ApiKeyAuth = () =>

@@ -1,9 +1,19 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { ApiKeyRole } from '../../api-keys/api-key.entity';
 import { ApiKeysService, Caller, roleAtLeast } from '../../api-keys/api-keys.service';
-import { IS_PUBLIC, REQUIRED_ROLE } from './auth.decorators';
+import { ACCEPTED_BODY_TYPES, IS_PUBLIC, REQUIRED_ROLE } from './auth.decorators';
+
+/** What organizer routes take, unless a route says otherwise with @AcceptsBody. */
+const JSON_ONLY = ['application/json'];
+/** Methods whose body, if any, is ignored: they change nothing. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The media type of a Content-Type header, lower-cased and without parameters; null when absent or blank. */
+export function mediaTypeOf(header: string | undefined): string | null {
+  return header?.split(';')[0].trim().toLowerCase() || null;
+}
 
 /** Reads `Authorization: Bearer <key>` (or Basic with the key as password, for the queue dashboard in a browser). */
 export function presentedKey(header: string | undefined): string | null {
@@ -42,6 +52,23 @@ export class ApiKeyGuard implements CanActivate {
       throw new ForbiddenException(`This needs the ${needed} role; the key has ${caller.role}`);
     }
     req.caller = caller;
+    this.refuseUnacceptedBody(req, targets);
     return true;
+  }
+
+  /**
+   * Organizer routes take JSON (issue 12 item 14): an HTML form on another site can send urlencoded, multipart or
+   * text/plain bodies without a CORS preflight, JSON it cannot — so once browsers hold credentials for this API, no
+   * foreign page can drive it. Checked here, before any pipe or handler reads the body, so nothing is written.
+   * Public routes (petition signing, token pages, webhooks) keep their own types and never get here.
+   */
+  private refuseUnacceptedBody(req: FastifyRequest, targets: Parameters<Reflector['getAllAndOverride']>[1]): void {
+    if (READ_METHODS.has(req.method)) return;
+    const type = mediaTypeOf(req.headers['content-type']);
+    if (type === null) return;
+    const accepted = this.reflector.getAllAndOverride<string[] | undefined>(ACCEPTED_BODY_TYPES, targets) ?? JSON_ONLY;
+    if (!accepted.includes(type)) {
+      throw new UnsupportedMediaTypeException(`This endpoint takes ${accepted.join(' or ')} bodies only`);
+    }
   }
 }

@@ -1,9 +1,9 @@
 import { BadRequestException, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, UnsupportedMediaTypeException } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { Caller } from '../../api-keys/api-keys.service';
-import { ApiKeyAuth, CurrentCaller } from '../../core/http/auth.decorators';
+import { AcceptsBody, ApiKeyAuth, CurrentCaller } from '../../core/http/auth.decorators';
 import { assertSafeShape } from '../../core/http/request-shape';
 import { ImportDto } from './dto/import.dto';
 import { importView, ImportsService } from './imports.service';
@@ -24,7 +24,7 @@ export class ImportsController {
       'mapping at once (400 when a mapped column is missing). Existing subscribers keep their status; erased ' +
       'addresses are skipped. Poll `GET /api/v1/imports/{id}` for progress.',
   })
-  @ApiConsumes('text/csv', 'multipart/form-data')
+  @AcceptsBody('text/csv', 'application/csv', 'multipart/form-data')
   @ApiBody({ schema: { type: 'string', format: 'binary', description: 'The CSV file (UTF-8, header line first)' } })
   @ApiQuery({ name: 'consentBasis', required: true, type: String, description: 'How and when the people in this file agreed to receive email' })
   @ApiQuery({ name: 'tags', required: false, type: String, description: 'Tags added to every row, comma-separated' })
