@@ -1,3 +1,5 @@
+import { getQueueToken } from '@nestjs/bull';
+import { QUEUES } from '../src/core/queue/queues';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { bootApp, TestApp } from './support/app';
 import { SmtpSink } from './support/smtp-sink';
@@ -155,6 +157,25 @@ describe('Foundation (e2e)', () => {
       const ok = await t.request('GET', '/admin/queues', { key: false, headers: { authorization: `Basic ${basic}` } });
       expect(ok.status).toBe(200);
       expect(ok.text).toContain('Cloture queues');
+    });
+
+    it('refuses job changes sent from another site with the browser\'s cached Basic credentials', async () => {
+      const basic = { authorization: `Basic ${Buffer.from(`admin:${t.adminKey}`).toString('base64')}` };
+      const add = (headers: Record<string, string>) =>
+        t.request('POST', '/admin/queues/api/queues/mail/add', {
+          key: false,
+          raw: 'name=x&data=%7B%7D',
+          headers: { ...basic, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        });
+      for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://evil.example' }, { origin: 'null' }] as Record<string, string>[]) {
+        const res = await add(headers);
+        expect({ headers, status: res.status }).toEqual({ headers, status: 403 });
+      }
+      const jobs = await t.get<{ getJobCounts(): Promise<Record<string, number>> }>(getQueueToken(QUEUES.mail) as never).getJobCounts();
+      expect(jobs.waiting + jobs.delayed).toBe(0);
+      // The dashboard's own page (same origin) still works.
+      const list = await t.request('GET', '/admin/queues/api/queues', { key: false, headers: { ...basic, 'sec-fetch-site': 'same-origin' } });
+      expect(list.status).toBe(200);
     });
   });
 });

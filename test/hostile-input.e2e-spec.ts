@@ -53,4 +53,26 @@ describe('Hostile input (SEC-1, REL-2)', () => {
       expect(res.text).toBe(unknown.text);
     }
   });
+
+  it('a damaged link — empty token, trailing slash, broken percent-encoding — gets the same 404 page as any unknown token', async () => {
+    for (const page of ['unsubscribe', 'preferences', 'confirm']) {
+      const unknown = await t.request('GET', `/${page}/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, { key: false });
+      expect(unknown.status).toBe(404);
+      for (const path of [`/${page}/`, `/${page}/%ZZ`, `/${page}/abc%E0%A4%A`, `/${page}/%`]) {
+        for (const method of ['GET', 'POST']) {
+          const res = await t.request(method, path, { key: false });
+          expect({ path, method, status: res.status, same: res.text === unknown.text }).toEqual({ path, method, status: 404, same: true });
+          expect(res.headers.get('cache-control')).toBe('no-store');
+        }
+      }
+    }
+  });
+
+  it('broken percent-encoding anywhere else is a 400 in the envelope that does not echo the address', async () => {
+    for (const path of ['/p/%ZZ', '/api/v1/public/petitions/a%E0%A4%A', '/api/v1/subscribers/%ZZ']) {
+      const res = await t.request('GET', path, { key: false });
+      expect({ path, status: res.status }).toEqual({ path, status: 400 });
+      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'The address is not a valid URL (malformed percent-encoding)' });
+    }
+  });
 });

@@ -13,7 +13,8 @@ const PAGE_BUDGET = { default: { limit: 1200, ttl: 60_000 } };
 const ONE_CLICK_BUDGET = { default: { limit: 6000, ttl: 60_000 } };
 
 /** Paths next to the token routes that can only be a damaged link. */
-const LOOSE_PATHS = ['preferences', 'preferences/*', 'unsubscribe', 'unsubscribe/*'];
+/** '<x>//' is the static route '<x>/' (Nest strips one trailing slash): without it an empty token reaches the global JSON 404. */
+const LOOSE_PATHS = ['preferences', 'preferences//', 'preferences/*', 'unsubscribe', 'unsubscribe//', 'unsubscribe/*'];
 
 /** The unsubscribe confirmation page's own button marks itself, so stats can tell it from a mailbox's one-click. */
 export const PAGE_BUTTON_FIELD = 'from';

@@ -3,7 +3,7 @@ import multipart from '@fastify/multipart';
 import { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { Env } from '../config/env';
 import { setupDocs } from '../docs/openapi';
@@ -14,6 +14,21 @@ import { errorBody } from './http-exception.filter';
 /** The one route that takes a raw text/csv body as a stream (subscriber import, SUB-4). */
 const CSV_UPLOAD_ROUTE = '/api/v1/imports';
 
+/** Token pages (preferences, unsubscribe, opt-in confirmation): their links are signed, opaque path segments. */
+const TOKEN_PAGE = /^\/(preferences|unsubscribe|confirm)\/([^?#]*)/;
+
+/** `/<page>/<token>` with a token that does not percent-decode → `/<page>/damaged-link`; anything else unchanged. */
+export function rewriteDamagedLink(url: string): string {
+  const m = TOKEN_PAGE.exec(url);
+  if (!m) return url;
+  try {
+    decodeURIComponent(m[2]);
+    return url;
+  } catch {
+    return `/${m[1]}/damaged-link`;
+  }
+}
+
 /** Builds the HTTP application (api role, or both roles) exactly as main.ts and the e2e tests run it. */
 export async function createHttpApp(module: DynamicModule, env: Env): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -22,6 +37,14 @@ export async function createHttpApp(module: DynamicModule, env: Env): Promise<Ne
     logger: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // A link whose token has broken percent-encoding is a damaged link like any other: routed to a token that can
+    // never verify, it gets the token pages' one 404 (UNSUB-5) instead of the router's 400.
+    rewriteUrl: (req: { url?: string }) => rewriteDamagedLink(req.url ?? '/'),
+    // The router's own errors (malformed percent-encoding elsewhere): the envelope, never the path echoed back (it
+    // may carry a token).
+    frameworkErrors: (_error: unknown, _req: unknown, reply: FastifyReply) => {
+      void reply.code(400).header('content-type', 'application/json; charset=utf-8').send(errorBody(400, 'The address is not a valid URL (malformed percent-encoding)'));
+    },
   });
   // rawBody: signed webhooks (bounces) verify an HMAC over the exact bytes received (req.rawBody).
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false, rawBody: true });

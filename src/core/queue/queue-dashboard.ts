@@ -7,6 +7,7 @@ import type { Queue } from 'bull';
 import type { FastifyInstance } from 'fastify';
 import { ApiKeysService, roleAtLeast } from '../../api-keys/api-keys.service';
 import { presentedKey } from '../http/auth.guard';
+import { isCrossSiteWrite } from '../http/cross-site';
 import { errorBody } from '../http/http-exception.filter';
 import { QUEUES } from './queues';
 
@@ -33,6 +34,8 @@ export async function registerQueueDashboard(app: NestFastifyApplication): Promi
         return reply.code(401).send(errorBody(401, 'An admin API key is required (Basic auth: any user, the key as password)'));
       }
       if (!roleAtLeast(caller.role, 'admin')) return reply.code(403).send(errorBody(403, 'The queue dashboard needs the admin role'));
+      // Browsers keep Basic credentials: a form on another site must not add, retry or clean jobs with them.
+      if (isCrossSiteWrite(req.method, req.headers)) return reply.code(403).send(errorBody(403, 'Cross-site requests cannot change the queues'));
     });
     await scope.register(serverAdapter.registerPlugin() as never, { prefix: QUEUE_DASHBOARD_PATH });
   });
