@@ -1,16 +1,6 @@
-import { createServer } from 'node:net';
 import { Client } from 'pg';
-import { startNode, waitUntil } from './support/process';
+import { freePort, startNode, waitUntil } from './support/process';
 import { adminQuery, runId, serverUrl } from './support/test-database';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** An ANSI escape (colour codes of Nest's text logger). */
 const ANSI = new RegExp(String.fromCharCode(27) + '\\[');

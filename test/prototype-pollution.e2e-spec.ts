@@ -1,7 +1,6 @@
-import { createServer } from 'node:net';
 import { bootApp, TestApp } from './support/app';
 import { createPetition } from './support/petition-factories';
-import { startNode, waitUntil } from './support/process';
+import { freePort, startNode, waitUntil } from './support/process';
 import { adminQuery, runId, serverUrl } from './support/test-database';
 
 /**
@@ -122,15 +121,6 @@ describe('Prototype keys at every edge (SEC-1, REL-2)', () => {
     expect([400, 404]).toContain(res.status);
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('The real process after a prototype-key request', () => {
   const dbName = `cloture_test_${runId()}_proto`;

@@ -1,15 +1,5 @@
-import { createServer } from 'node:net';
 import { adminQuery, runId, serverUrl } from './support/test-database';
-import { startNode, waitUntil } from './support/process';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, startNode, waitUntil } from './support/process';
 
 /** The real entrypoints as a user runs them (built by `npm test`'s pretest step). */
 describe('Startup (OPS-3, OPS-4)', () => {

@@ -6,7 +6,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadEnv } from '../../src/core/config/env';
@@ -84,14 +83,7 @@ export async function freshMigratedDatabase(url: string): Promise<void> {
   await runMigrations(loadEnv({ DATABASE_URL: url, NODE_ENV: 'test' }));
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../test/support/process';
 
 /** A random client address per request (with TRUST_PROXY), so per-IP limits stay in the path without being the bottleneck. */
 export const randomIp = () => `10.${(Math.random() * 255) | 0}.${(Math.random() * 255) | 0}.${(Math.random() * 255) | 0}`;

@@ -1,12 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { DataSource } from 'typeorm';
 import { ApiModule } from '../../src/api.module';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { AppModule } from '../../src/app.module';
 import { Env, loadEnv } from '../../src/core/config/env';
 import { createHttpApp } from '../../src/core/http/create-http-app';
+import { freePort } from './process';
 import { createTestDatabase, dropTestDatabase, runId, serverUrl } from './test-database';
 
 let counter = 0;
@@ -92,17 +92,6 @@ export class TestApp {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** The environment of a test app: its own database and Redis key prefix, quiet logs, a fixed token secret. */
 export function testEnv(database: string, port: number, extra: Record<string, string | undefined> = {}): Env {
   return loadEnv({
@@ -130,12 +119,22 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
   // and a repeated label would share Redis keys (rate-limit blocks, queued jobs) with an earlier file's app.
   const label = `${process.env.JEST_WORKER_ID ?? '0'}_${++counter}_${randomBytes(4).toString('hex')}`;
   const database = options.database ?? (await createTestDatabase(label));
-  const port = await freePort();
-  const env = testEnv(database, port, options.env);
-  const module = options.worker === false ? ApiModule.forRoot(env) : AppModule.forRoot(env);
-  const app = await createHttpApp(module, env);
-  await app.listen({ port, host: '127.0.0.1' });
-  const t = new TestApp(app, env, `http://127.0.0.1:${port}`, database, !options.database);
-  t.adminKey = await t.createKey('admin');
-  return t;
+  // The app's own URL is part of its configuration (links in mail), so the port is chosen first; another process
+  // can take it in between (seen on a busy machine): then the app is built again on another port.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const env = testEnv(database, port, options.env);
+    const module = options.worker === false ? ApiModule.forRoot(env) : AppModule.forRoot(env);
+    const app = await createHttpApp(module, env);
+    try {
+      await app.listen({ port, host: '127.0.0.1' });
+    } catch (e) {
+      await app.close();
+      if ((e as { code?: string }).code === 'EADDRINUSE' && attempt < 5) continue;
+      throw e;
+    }
+    const t = new TestApp(app, env, `http://127.0.0.1:${port}`, database, !options.database);
+    t.adminKey = await t.createKey('admin');
+    return t;
+  }
 }
