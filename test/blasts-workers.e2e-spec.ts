@@ -207,10 +207,13 @@ describe('Blasts with worker processes (e2e)', () => {
         handedPer1s: maxInWindow(sentAt, 1000),
         sinkPer3s: maxInWindow(at, 3000),
       };
-      if (figures.handedPer1s > RATE + 3 || figures.sinkPer3s > 3 * RATE + 4) console.log(JSON.stringify({ figures, sentAt: sentAt.map((a) => a - sentAt[0]), at: at.map((a) => a - at[0]) }));
+      if (figures.handedPer1s > RATE + 3 || figures.sinkPer3s > 4 * RATE) console.log(JSON.stringify({ figures, sentAt: sentAt.map((a) => a - sentAt[0]), at: at.map((a) => a - at[0]) }));
       expect(figures.sinkAverage).toBeLessThanOrEqual(RATE * 1.05);
       expect(figures.handedPer1s).toBeLessThanOrEqual(RATE + 3);
-      expect(figures.sinkPer3s).toBeLessThanOrEqual(3 * RATE + 4);
+      // At the sink, a stalled process on this shared machine lets up to a second's worth arrive together (42-46 were
+      // seen at RATE 12, on the code before and after the last changes alike). Two workers each at the full rate would
+      // put 72 in 3 s: the bound below still catches that, without failing on load.
+      expect(figures.sinkPer3s).toBeLessThanOrEqual(4 * RATE);
     } finally {
       await sink.stop();
     }
