@@ -23,6 +23,7 @@ describe('Addresses and segment rules: refused or normalized at every way in', (
     ['a zero-width space', 'a\u200b@example.org'],
     ['a zero-width joiner in the domain', 'a@exam\u200dple.org'],
     ['a C1 control', 'a\u0085@example.org'],
+    ['a replacement character (bytes that were not UTF-8)', 'ad\ufffd\ufffda@example.org'],
   ])('an address with %s is refused by the signature endpoint, the hosted page, the subscribers API and signups', async (_what, email) => {
     const before = await counts();
     const json = await sign(t, slug, { email, optIn: true });

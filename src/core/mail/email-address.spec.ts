@@ -34,6 +34,9 @@ describe('email addresses', () => {
     ['a line separator', 'a\u2028@example.org'],
     ['a private-use character', 'a\ue000@example.org'],
     ['an invisible character in the domain', 'a@exa\u200bmple.org'],
+    ['a replacement character (bytes that were not UTF-8)', 'a\ufffdb@example.org'],
+    ['an emoji', 'vote\u{1F5F3}@example.org'],
+    ['a no-break space', 'a\u00a0b@example.org'],
   ])('refuses %s', (_what, e) => {
     expect(isValidEmail(normalizeEmail(e))).toBe(false);
     expect(canonicalEmail(e)).toBeNull();

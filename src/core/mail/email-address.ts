@@ -14,11 +14,12 @@ export const EMAIL_PATTERN =
   /^(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/;
 
 /**
- * Characters no address needs and that make one look like another: controls (C0, C1), format characters (bidi
- * overrides such as U+202E, zero-width spaces and joiners, the BOM, soft hyphen), line and paragraph separators,
- * private-use, unassigned and lone surrogate code points.
+ * Outside printable ASCII, an address holds letters, marks and digits only (as mail providers allow in
+ * internationalized addresses). Refused: controls (C0, C1), format characters (bidi overrides such as U+202E,
+ * zero-width spaces and joiners, the BOM, soft hyphen), separators, symbols and emoji, private-use, unassigned and
+ * lone surrogate code points — and U+FFFD, which stands for bytes that were not valid UTF-8.
  */
-const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}]/u;
+const INVISIBLE_OR_CONTROL = /[^\x21-\x7E\p{L}\p{M}\p{N}]/u;
 
 /**
  * The one stored form of an address (SUB-1), used by every way an address comes in (API, imports, petitions,
