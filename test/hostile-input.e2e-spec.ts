@@ -74,5 +74,8 @@ describe('Hostile input (SEC-1, REL-2)', () => {
       expect({ path, status: res.status }).toEqual({ path, status: 400 });
       expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'The address is not a valid URL (malformed percent-encoding)' });
     }
+    const long = await t.request('GET', `/api/v1/public/petitions/${'a'.repeat(300)}`, { key: false });
+    expect(long.status).toBe(414);
+    expect(long.body).toEqual({ statusCode: 414, error: 'URI Too Long', message: 'The address is too long' });
   });
 });

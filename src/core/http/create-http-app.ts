@@ -42,8 +42,10 @@ export async function createHttpApp(module: DynamicModule, env: Env): Promise<Ne
     rewriteUrl: (req: { url?: string }) => rewriteDamagedLink(req.url ?? '/'),
     // The router's own errors (malformed percent-encoding elsewhere): the envelope, never the path echoed back (it
     // may carry a token).
-    frameworkErrors: (_error: unknown, _req: unknown, reply: FastifyReply) => {
-      void reply.code(400).header('content-type', 'application/json; charset=utf-8').send(errorBody(400, 'The address is not a valid URL (malformed percent-encoding)'));
+    frameworkErrors: (error: { statusCode?: number }, _req: unknown, reply: FastifyReply) => {
+      const status = error.statusCode === 414 ? 414 : 400;
+      const message = status === 414 ? 'The address is too long' : 'The address is not a valid URL (malformed percent-encoding)';
+      void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(errorBody(status, message));
     },
   });
   // rawBody: signed webhooks (bounces) verify an HMAC over the exact bytes received (req.rawBody).
