@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth, Roles } from '../core/http/auth.decorators';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
+import { uuidParam } from '../core/http/uuid';
 
 @ApiTags('api-keys')
 @ApiKeyAuth()
@@ -29,7 +30,7 @@ export class ApiKeysController {
   @Delete(':id')
   @ApiOperation({ summary: 'Revoke an API key (it stops working at once; revoking twice is a no-op)' })
   @ApiOkResponse({ type: ApiKeyDto })
-  revoke(@Param('id', new ParseUUIDPipe()) id: string) {
+  revoke(@Param('id', uuidParam()) id: string) {
     return this.apiKeys.revoke(id);
   }
 }
