@@ -82,6 +82,9 @@ export type UpsertSubscriberResult =
   | { subscriber: Subscriber; created: boolean; previousStatus: SubscriberStatus | null; skipped?: undefined }
   | { subscriber: null; created: false; previousStatus: null; skipped: 'not_subscribed' | 'suppressed' };
 
+/** Statuses that never receive anything, not even transactional mail (PREF-5). */
+const NEVER_MAIL_STATUSES = ['bounced', 'complained'];
+
 /** Suppression keys are derived from the token secret, never equal to it (one key per purpose). */
 const SUPPRESSION_KEY_LABEL = 'cloture/suppression-hash/v1';
 
@@ -101,6 +104,21 @@ export class SubscribersService {
     this.suppressionKeys = [env.tokenSecret, ...env.TOKEN_PREVIOUS_SECRETS].map((secret) =>
       createHmac('sha256', secret).update(SUPPRESSION_KEY_LABEL).digest(),
     );
+    mail.registerRecipientCheck((id) => this.transactionalSkipReason(id));
+  }
+
+  /**
+   * Why transactional mail queued for this person must not go now: erased since (SUB-5), or bounced/complained —
+   * those receive nothing at all (PREF-5). Null when it may go (or the person is unknown: the address decides).
+   */
+  async transactionalSkipReason(id: string): Promise<string | null> {
+    const [row]: { status: string; erased: boolean }[] = await this.db.query(
+      'SELECT status, erased_at IS NOT NULL AS erased FROM subscribers WHERE id = $1', // primary key
+      [id],
+    );
+    if (!row) return null;
+    if (row.erased) return 'erased';
+    return NEVER_MAIL_STATUSES.includes(row.status) ? row.status : null;
   }
 
   /** The key of the current suppression hash (for set-based SQL: pgcrypto `hmac(lower(email), key, 'sha256')`). */

@@ -1,13 +1,10 @@
 import { OnQueueFailed, Process, Processor } from '@nestjs/bull';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bull';
-import { DataSource } from 'typeorm';
 import { Env } from '../config/env';
 import { jobPayload, JOBS, QUEUES, SendMailJob } from '../queue/queues';
 import { MailTransportService } from './mail-transport.service';
-
-/** Statuses that never receive anything, not even transactional mail (PREF-5). */
-const NEVER_MAIL = ['bounced', 'complained'];
+import { MailService } from './mail.service';
 
 @Processor(QUEUES.mail)
 export class MailProcessor {
@@ -15,7 +12,7 @@ export class MailProcessor {
 
   constructor(
     private readonly transport: MailTransportService,
-    private readonly dataSource: DataSource,
+    private readonly mail: MailService,
     private readonly env: Env,
   ) {}
 
@@ -24,12 +21,8 @@ export class MailProcessor {
     const payload = jobPayload(SendMailJob, job);
     if (!payload) return { skipped: 'invalid-payload' };
     if (payload.subscriberId) {
-      const rows: { status: string; erased: boolean }[] = await this.dataSource.query(
-        'SELECT status, erased_at IS NOT NULL AS erased FROM subscribers WHERE id = $1',
-        [payload.subscriberId],
-      );
-      // Erased after this message was queued (SUB-5): it is not sent.
-      const skip = rows[0]?.erased ? 'erased' : rows[0] && NEVER_MAIL.includes(rows[0].status) ? rows[0].status : null;
+      // Erased, bounced or complained since this message was queued: it is not sent.
+      const skip = await this.mail.recipientSkipReason(payload.subscriberId);
       if (skip) {
         this.logger.log(`mail job ${job.id} (${payload.kind}) skipped: recipient ${skip}`);
         return { skipped: skip };
