@@ -59,7 +59,7 @@ export class PublicPetitionsController {
   ) {}
 
   @Get(':slug')
-  @ApiOperation({ summary: 'A petition for embeds: title, body, resolved targets, count, goal' })
+  @ApiOperation({ operationId: 'getPublicPetition', summary: 'A petition for embeds: title, body, resolved targets, count, goal' })
   @ApiOkResponse({ type: PublicPetitionDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   get(@Param('slug') slug: string) {
@@ -71,7 +71,7 @@ export class PublicPetitionsController {
   @Header('Access-Control-Allow-Methods', 'POST')
   @Header('Access-Control-Allow-Headers', 'content-type')
   @Header('Access-Control-Max-Age', '86400')
-  @ApiOperation({ summary: 'CORS preflight for signing from an embed on another site' })
+  @ApiOperation({ operationId: 'preflightSignPetition', summary: 'CORS preflight for signing from an embed on another site' })
   preflight() {
     return undefined;
   }
@@ -81,6 +81,7 @@ export class PublicPetitionsController {
   @UseGuards(SigningRateLimitGuard)
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiOperation({
+    operationId: 'signPetition',
     summary: 'Sign a petition (JSON or form). Signing twice counts once; the answer is the same either way.',
   })
   @ApiCreatedResponse({ type: SignatureReceiptDto })

@@ -15,12 +15,13 @@ export class TopicsController {
 
   @Get()
   @ApiOkResponse({ type: [TopicDto] })
+  @ApiOperation({ operationId: 'listTopics', summary: 'List topics, by name' })
   list() {
     return this.topics.list();
   }
 
   @Post()
-  @ApiOperation({ summary: 'Define a topic (names are unique case-insensitively: 409 otherwise)' })
+  @ApiOperation({ operationId: 'createTopic', summary: 'Define a topic (names are unique case-insensitively: 409 otherwise)' })
   @ApiCreatedResponse({ type: TopicDto })
   create(@Body() dto: CreateTopicDto) {
     return this.topics.create(dto.name, dto.description);
@@ -28,19 +29,21 @@ export class TopicsController {
 
   @Get(':id')
   @ApiOkResponse({ type: TopicDto })
+  @ApiOperation({ operationId: 'getTopic', summary: 'One topic' })
   get(@Param('id', uuid) id: string) {
     return this.topics.get(id);
   }
 
   @Patch(':id')
   @ApiOkResponse({ type: TopicDto })
+  @ApiOperation({ operationId: 'updateTopic', summary: 'Rename or describe a topic (names stay unique case-insensitively: 409 otherwise)' })
   update(@Param('id', uuid) id: string, @Body() dto: UpdateTopicDto) {
     return this.topics.update(id, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a topic and every opt-out of it' })
+  @ApiOperation({ operationId: 'deleteTopic', summary: 'Delete a topic and every opt-out of it' })
   @ApiNoContentResponse()
   async remove(@Param('id', uuid) id: string) {
     await this.topics.remove(id);
@@ -54,14 +57,14 @@ export class SubscriberTopicsController {
   constructor(private readonly topics: TopicsService) {}
 
   @Get()
-  @ApiOperation({ summary: "Every topic with whether this subscriber opted out of it" })
+  @ApiOperation({ operationId: 'listSubscriberTopics', summary: "Every topic with whether this subscriber opted out of it" })
   @ApiOkResponse({ type: [SubscriberTopicDto] })
   list(@Param('id', uuid) id: string) {
     return this.topics.subscriberTopics(id);
   }
 
   @Put()
-  @ApiOperation({ summary: 'Set the complete list of topics this subscriber opts out of' })
+  @ApiOperation({ operationId: 'setSubscriberTopicOptOuts', summary: 'Set the complete list of topics this subscriber opts out of' })
   @ApiOkResponse({ type: [SubscriberTopicDto] })
   async set(@Param('id', uuid) id: string, @Body() dto: SetTopicOptOutsDto) {
     await this.topics.setOptOuts(id, dto.optedOut);

@@ -20,14 +20,14 @@ export class HealthController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOperation({ operationId: 'checkAlive', summary: 'Liveness: the process answers' })
   alive() {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis reachable (503 otherwise)' })
+  @ApiOperation({ operationId: 'checkReady', summary: 'Readiness: PostgreSQL and Redis reachable (503 otherwise)' })
   @ApiServiceUnavailableResponse({ description: 'A dependency is down' })
   ready() {
     return this.health.check([
