@@ -56,7 +56,7 @@ export class BounceWebhooksController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'receiveSesNotification', summary: 'Amazon SES bounce/complaint notifications via Amazon SNS (SNS message signature verified)' })
   @ApiConsumes('text/plain', 'application/json')
-  @ApiBody({ schema: { type: 'object', description: 'An Amazon SNS HTTP(S) message' } })
+  @ApiBody({ schema: { type: 'object', additionalProperties: true, description: 'An Amazon SNS HTTP(S) message' } })
   @ApiOkResponse({ type: SesNotificationsResultDto })
   @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Bad signature, foreign certificate URL or topic' })
   sesViaSns(@Req() req: { body?: unknown }): Promise<SesNotificationsResultDto> {

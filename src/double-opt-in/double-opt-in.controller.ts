@@ -1,5 +1,5 @@
 import { applyDecorators, Controller, Get, Header, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiHtmlResponse } from '../core/docs/api-responses';
 import { Throttle } from '@nestjs/throttler';
 import { Public } from '../core/http/auth.decorators';
@@ -29,7 +29,6 @@ const TokenPage = () =>
 @ApiTags('double opt-in')
 @Public()
 @UseFilters(PreferencePageExceptionFilter)
-@ApiProduces('text/html')
 @ApiHtmlResponse(404, 'Tampered or unknown token, or a subscriber who can no longer confirm — one HTML page')
 @ApiHtmlResponse(429, 'Per-IP rate limit')
 @Controller('confirm')

@@ -1,5 +1,5 @@
 import { Body, ConflictException, Controller, Get, HttpException, NotFoundException, Param, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiHtmlResponse } from '../core/docs/api-responses';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../core/http/auth.decorators';
@@ -18,7 +18,6 @@ const REF = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The hosted petition page (PET-3): GET shows it, the form POSTs back to the same address. */
 @ApiTags('petition page')
-@ApiProduces('text/html')
 @ApiHtmlResponse(404, 'No petition at this address (HTML page)')
 @ApiHtmlResponse(429, 'Too many signatures from this network (HTML page, with Retry-After)')
 @Public()
@@ -32,8 +31,8 @@ export class PetitionPageController {
   ) {}
 
   @Get(':slug')
-  @ApiQuery({ name: 'blast', required: false, description: 'The blast whose link was followed (kept if a UUID)' })
-  @ApiQuery({ name: 'ref', required: false, description: 'A referral code (kept if 1–64 of A-Z a-z 0-9 _ . -)' })
+  @ApiQuery({ name: 'blast', type: String, required: false, description: 'The blast whose link was followed (kept if a UUID)' })
+  @ApiQuery({ name: 'ref', type: String, required: false, description: 'A referral code (kept if 1–64 of A-Z a-z 0-9 _ . -)' })
   @ApiHtmlResponse(200, 'The petition with its signing form')
   @ApiOperation({ operationId: 'showPetitionPage', summary: 'The hosted petition page (PET-3), with the signing form' })
   async show(@Param('slug') slug: string, @Query() query: Record<string, unknown>, @Res() reply: FastifyReply) {

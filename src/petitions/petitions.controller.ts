@@ -8,7 +8,6 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -96,7 +95,6 @@ export class PetitionsController {
     description: 'target: a leadership role (resolved to its holder now) or a bioguide id. Lists every signer addressed to that senator.',
   })
   @ApiParam({ name: 'target', example: 'majority_leader' })
-  @ApiProduces('text/csv')
   @ApiCsvResponse('CSV: name, state, zip, comment, signed_at, addressed_as')
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'The role is vacant', type: ErrorResponseDto })

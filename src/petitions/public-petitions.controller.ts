@@ -24,6 +24,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
@@ -67,6 +68,7 @@ export class PublicPetitionsController {
   }
 
   @Options(':slug/signatures')
+  @ApiParam({ name: 'slug', type: String })
   @HttpCode(204)
   @Header('Access-Control-Allow-Methods', 'POST')
   @Header('Access-Control-Allow-Headers', 'content-type')

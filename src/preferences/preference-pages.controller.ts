@@ -1,5 +1,5 @@
 import { applyDecorators, Body, Controller, Get, Header, HttpCode, Param, Post, Req, UnsupportedMediaTypeException, UseFilters } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiHtmlResponse } from '../core/docs/api-responses';
 import { Throttle } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
@@ -49,7 +49,6 @@ const TokenPage = () =>
 @ApiTags('preference pages')
 @Public()
 @UseFilters(PreferencePageExceptionFilter)
-@ApiProduces('text/html')
 @ApiHtmlResponse(404, 'Tampered, truncated or unknown token — one HTML page whatever the cause')
 @ApiHtmlResponse(429, 'Per-IP rate limit (HTML page with Retry-After)')
 @Controller()

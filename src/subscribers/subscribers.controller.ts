@@ -13,9 +13,10 @@ import {
   Res,
   StreamableFile,
 } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Caller } from '../api-keys/api-keys.service';
+import { ApiCsvResponse } from '../core/docs/api-responses';
 import { ApiKeyAuth, CurrentCaller } from '../core/http/auth.decorators';
 import { ErrorResponseDto } from '../core/http/error-response.dto';
 import {
@@ -84,8 +85,7 @@ export class SubscribersController {
 
   @Get('export.csv')
   @ApiOperation({ operationId: 'exportSubscribersCsv', summary: 'Streamed CSV export of a filter; unsubscribed/bounced/complained only for admins who ask' })
-  @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'CSV with a header row', schema: { type: 'string' } })
+  @ApiCsvResponse('CSV with a header row')
   exportCsv(@Query() q: ExportSubscribersQueryDto, @CurrentCaller() caller: Caller) {
     const { includeSuppressed, ...filter } = q;
     if (includeSuppressed && caller.role !== 'admin') throw new ForbiddenException('Only an admin may export suppressed addresses');
@@ -113,6 +113,7 @@ export class SubscribersController {
   @Patch(':id')
   @ApiOperation({ operationId: 'updateSubscriber', summary: 'Update profile, tags (replaced), custom fields (replaced), frequency; null clears a field' })
   @ApiOkResponse({ type: SubscriberDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The subscriber was erased, or another subscriber has this email address' })
   update(@Param('id', uuid) id: string, @Body() dto: UpdateSubscriberDto) {
     return this.subscribers.update(id, dto);
   }
@@ -129,6 +130,7 @@ export class SubscribersController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'resubscribeSubscriber', summary: 'Resubscribe an unsubscribed, bounced or complained person; the consent basis is recorded' })
   @ApiOkResponse({ type: SubscriberDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The subscriber was erased: add the address again with fresh consent' })
   resubscribe(@Param('id', uuid) id: string, @Body() dto: ResubscribeDto) {
     return this.subscribers.resubscribe(id, dto.consent);
   }

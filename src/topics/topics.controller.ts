@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth } from '../core/http/auth.decorators';
+import { ErrorResponseDto } from '../core/http/error-response.dto';
 import { CreateTopicDto, SetTopicOptOutsDto, SubscriberTopicDto, TopicDto, UpdateTopicDto } from './dto/topic.dto';
 import { TopicsService } from './topics.service';
 import { uuidParam } from '../core/http/uuid';
@@ -23,6 +24,7 @@ export class TopicsController {
   @Post()
   @ApiOperation({ operationId: 'createTopic', summary: 'Define a topic (names are unique case-insensitively: 409 otherwise)' })
   @ApiCreatedResponse({ type: TopicDto })
+  @ApiConflictResponse({ description: 'A topic of that name exists (names are compared case-insensitively)', type: ErrorResponseDto })
   create(@Body() dto: CreateTopicDto) {
     return this.topics.create(dto.name, dto.description);
   }
@@ -37,6 +39,7 @@ export class TopicsController {
   @Patch(':id')
   @ApiOkResponse({ type: TopicDto })
   @ApiOperation({ operationId: 'updateTopic', summary: 'Rename or describe a topic (names stay unique case-insensitively: 409 otherwise)' })
+  @ApiConflictResponse({ description: 'Another topic has that name (names are compared case-insensitively)', type: ErrorResponseDto })
   update(@Param('id', uuid) id: string, @Body() dto: UpdateTopicDto) {
     return this.topics.update(id, dto);
   }

@@ -7,6 +7,11 @@ export const OPENAPI_DOCUMENT_PATH = 'openapi/cloture.openapi.json';
 
 const ERROR_REF = { $ref: '#/components/schemas/ErrorResponseDto' };
 const envelope = (description: string) => ({ description, content: { 'application/json': { schema: ERROR_REF } } });
+/** Pages for people (token pages, the petition page) answer their errors as a page too; Fastify's own refusals before the page's handler runs (a body too large, a media type) still come in the envelope. */
+const pageOrEnvelope = (description: string) => ({
+  description: `${description} (an HTML page, or the JSON envelope when refused before the page is reached)`,
+  content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: ERROR_REF } },
+});
 const BODY_METHODS = new Set(['post', 'put', 'patch']);
 const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const;
 
@@ -37,7 +42,7 @@ const DEFAULT_DESCRIPTIONS: Record<string, string> = {
 /** Names `createBlast`, `listSubscribers`: set explicitly on each route with `@ApiOperation({ operationId })`. */
 const OPERATION_ID = /^[a-z]+[A-Z][A-Za-z]*$/;
 
-/** Cross-cutting answers: the error envelope, and 404 on every route with a path parameter. */
+/** Cross-cutting answers: the error envelope, 404 on every route with a path parameter, no security on public routes. */
 function completeDocument(doc: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of METHODS) {
@@ -46,16 +51,31 @@ function completeDocument(doc: OpenAPIObject): OpenAPIObject {
       for (const [code, response] of Object.entries(op.responses)) {
         if (response && 'description' in response && !response.description) response.description = DEFAULT_DESCRIPTIONS[code] ?? code;
       }
-      if (method === 'options') continue;
+      // Public operations say so (no key), instead of leaving a reader to guess.
+      op.security ??= [];
+      const isPage = Object.values(op.responses).some((r) => r && 'content' in r && r.content?.['text/html']);
       for (const { code, description, bodyOnly } of COMMON_ERRORS) {
         if (bodyOnly && !BODY_METHODS.has(method)) continue;
-        op.responses[code] ??= envelope(description);
+        op.responses[code] ??= (isPage ? pageOrEnvelope : envelope)(description);
       }
       // Unknown id (or slug, token); routes answering HTML document their own 404 page.
       if (path.includes('{')) op.responses['404'] ??= envelope('No such resource');
     }
   }
+  nullableEnums(doc);
   return doc;
+}
+
+/**
+ * OpenAPI 3.0 wants `null` among the values of a nullable enum (a validator or a client generator otherwise
+ * refuses the null the property is documented to take); `@ApiProperty({ enum, nullable: true })` leaves it out.
+ */
+function nullableEnums(node: unknown): void {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) return node.forEach(nullableEnums);
+  const schema = node as Record<string, unknown>;
+  if (schema.nullable === true && Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum = [...schema.enum, null];
+  Object.values(schema).forEach(nullableEnums);
 }
 
 /**
