@@ -29,6 +29,6 @@ export function contractSummary(): string | null {
   return (
     `contract check: ${responses} responses checked against ${OPENAPI_DOCUMENT_PATH}, ${broken} mismatched; ` +
     `${operations.length - untested.length}/${operations.length} documented operations exercised` +
-    (untested.length && untested.length <= 30 ? ` (not exercised: ${untested.join(", ")})` : "")
+    (untested.length && untested.length <= 30 ? ` (not exercised: ${untested.join(', ')})` : '')
   );
 }

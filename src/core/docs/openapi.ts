@@ -12,7 +12,8 @@ const pageOrEnvelope = (description: string) => ({
   description: `${description} (an HTML page, or the JSON envelope when refused before the page is reached)`,
   content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: ERROR_REF } },
 });
-const BODY_METHODS = new Set(['post', 'put', 'patch']);
+/** Fastify reads a body (and may refuse its size or media type) on these; GET and HEAD bodies are ignored. */
+const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete', 'options']);
 const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const;
 
 /**
@@ -57,6 +58,13 @@ function completeDocument(doc: OpenAPIObject): OpenAPIObject {
       for (const { code, description, bodyOnly } of COMMON_ERRORS) {
         if (bodyOnly && !BODY_METHODS.has(method)) continue;
         op.responses[code] ??= (isPage ? pageOrEnvelope : envelope)(description);
+      }
+      // A page's own error pages: the request-shape hook and Fastify still refuse in the envelope before them.
+      if (isPage) {
+        for (const [code, response] of Object.entries(op.responses)) {
+          const content = response && 'content' in response ? response.content : undefined;
+          if (code >= '400' && content?.['text/html'] && !content['application/json']) content['application/json'] = { schema: ERROR_REF };
+        }
       }
       // Unknown id (or slug, token); routes answering HTML document their own 404 page.
       if (path.includes('{')) op.responses['404'] ??= envelope('No such resource');

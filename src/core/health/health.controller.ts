@@ -1,13 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { InjectQueue } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import { Public } from '../http/auth.decorators';
 import { QUEUES } from '../queue/queues';
+import { HealthAliveDto, HealthIndicatorDto, HealthReadyDto, HealthUnavailableDto } from './health.dto';
 
 @ApiTags('health')
+@ApiExtraModels(HealthIndicatorDto)
 @Public()
 @SkipThrottle()
 @Controller('health')
@@ -21,14 +23,16 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ operationId: 'checkAlive', summary: 'Liveness: the process answers' })
-  alive() {
+  @ApiOkResponse({ description: 'The process answers', type: HealthAliveDto })
+  alive(): HealthAliveDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @HealthCheck()
+  @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({ operationId: 'checkReady', summary: 'Readiness: PostgreSQL and Redis reachable (503 otherwise)' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down' })
+  @ApiOkResponse({ description: 'PostgreSQL and Redis answer', type: HealthReadyDto })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down', type: HealthUnavailableDto })
   ready() {
     return this.health.check([
       () => this.db.pingCheck('database').withTimeout(2000),
