@@ -2360,6 +2360,11 @@ export interface components {
              * @example timeout of 2000ms exceeded
              */
             message?: string;
+            /**
+             * @description How long the check took, in milliseconds
+             * @example 3
+             */
+            responseTime?: number;
         };
         HealthAliveDto: {
             /**

@@ -8,6 +8,7 @@ export class HealthAliveDto {
 export class HealthIndicatorDto {
   @ApiProperty({ enum: ['up', 'down'], example: 'up' }) status: 'up' | 'down';
   @ApiPropertyOptional({ description: 'Why it is down', example: 'timeout of 2000ms exceeded' }) message?: string;
+  @ApiPropertyOptional({ type: 'integer', description: 'How long the check took, in milliseconds', example: 3 }) responseTime?: number;
 }
 
 const INDICATORS = { type: 'object', additionalProperties: { $ref: '#/components/schemas/HealthIndicatorDto' }, example: { database: { status: 'up' }, redis: { status: 'up' } } } as const;
