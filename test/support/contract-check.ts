@@ -45,7 +45,7 @@ function loadDocument(): Json {
     ajv = new Ajv({ allErrors: true, strict: false });
     ajv.addVocabulary(['example', 'xml', 'externalDocs', 'discriminator']);
     addFormats(ajv);
-    ajv.addSchema(closeObjects(structuredClone(document)), 'openapi.json');
+    ajv.addSchema(closeObjects(structuredClone(document)) as Json, 'openapi.json');
   }
   return document;
 }
