@@ -13,14 +13,14 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List API keys (never the keys themselves)' })
+  @ApiOperation({ operationId: 'listApiKeys', summary: 'List API keys (never the keys themselves)' })
   @ApiOkResponse({ type: [ApiKeyDto] })
   list() {
     return this.apiKeys.list();
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create an API key; the key is shown once, in this response' })
+  @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key; the key is shown once, in this response' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   async create(@Body() dto: CreateApiKeyDto) {
     const { key, apiKey } = await this.apiKeys.create(dto.name, dto.role);
@@ -28,7 +28,7 @@ export class ApiKeysController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Revoke an API key (it stops working at once; revoking twice is a no-op)' })
+  @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revoke an API key (it stops working at once; revoking twice is a no-op)' })
   @ApiOkResponse({ type: ApiKeyDto })
   revoke(@Param('id', uuidParam()) id: string) {
     return this.apiKeys.revoke(id);

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -41,14 +42,14 @@ export class BlastsController {
   constructor(private readonly blasts: BlastsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a draft blast (MSG-1)' })
+  @ApiOperation({ operationId: 'createBlast', summary: 'Create a draft blast (MSG-1)' })
   @ApiCreatedResponse({ type: BlastDto })
   async create(@Body() dto: CreateBlastDto): Promise<BlastDto> {
     return BlastsService.toDto(await this.blasts.create(dto));
   }
 
   @Get()
-  @ApiOperation({ summary: 'List blasts, newest first (cursor pages)' })
+  @ApiOperation({ operationId: 'listBlasts', summary: 'List blasts, newest first (cursor pages)' })
   @ApiOkResponse({ type: BlastPageDto })
   list(@Query() q: ListBlastsQueryDto): Promise<BlastPageDto> {
     return this.blasts.list(q);
@@ -56,12 +57,13 @@ export class BlastsController {
 
   @Get(':id')
   @ApiOkResponse({ type: BlastDto })
+  @ApiOperation({ operationId: 'getBlast', summary: 'One blast: content, audience, status and send progress' })
   async get(@Id() id: string): Promise<BlastDto> {
     return BlastsService.toDto(await this.blasts.get(id));
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Edit a draft (only drafts are editable)' })
+  @ApiOperation({ operationId: 'updateBlast', summary: 'Edit a draft (only drafts are editable)' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async update(@Id() id: string, @Body() dto: UpdateBlastDto): Promise<BlastDto> {
@@ -70,7 +72,7 @@ export class BlastsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a draft (or a cancelled blast that never sent)' })
+  @ApiOperation({ operationId: 'deleteBlast', summary: 'Delete a draft (or a cancelled blast that never sent)' })
   @ApiNoContentResponse()
   @ApiConflictResponse({ type: ErrorResponseDto })
   async remove(@Id() id: string): Promise<void> {
@@ -79,7 +81,7 @@ export class BlastsController {
 
   @Post(':id/validate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Check templates (unknown merge fields, dangling greeting for a nameless recipient) and sender' })
+  @ApiOperation({ operationId: 'validateBlast', summary: 'Check templates (unknown merge fields, dangling greeting for a nameless recipient) and sender' })
   @ApiOkResponse({ type: ValidationResultDto })
   async validate(@Id() id: string): Promise<ValidationResultDto> {
     const problems = await this.blasts.validate(await this.blasts.get(id));
@@ -88,7 +90,7 @@ export class BlastsController {
 
   @Post(':id/preview')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Render for a chosen subscriber or a sample recipient, footer included (MSG-4)' })
+  @ApiOperation({ operationId: 'previewBlast', summary: 'Render for a chosen subscriber or a sample recipient, footer included (MSG-4)' })
   @ApiOkResponse({ type: PreviewDto })
   preview(@Id() id: string, @Body() dto: PreviewBlastDto): Promise<PreviewDto> {
     return this.blasts.preview(id, dto.subscriberId);
@@ -96,7 +98,7 @@ export class BlastsController {
 
   @Post(':id/test')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Mail the rendered blast to up to 10 addresses now (MSG-4)' })
+  @ApiOperation({ operationId: 'testSendBlast', summary: 'Mail the rendered blast to up to 10 addresses now (MSG-4)' })
   @ApiOkResponse({ type: TestSendResultDto })
   async testSend(@Id() id: string, @Body() dto: TestSendBlastDto): Promise<TestSendResultDto> {
     return { sent: await this.blasts.testSend(id, dto.to, dto.subscriberId) };
@@ -104,7 +106,7 @@ export class BlastsController {
 
   @Post(':id/schedule')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Schedule a draft for a future time' })
+  @ApiOperation({ operationId: 'scheduleBlast', summary: 'Schedule a draft for a future time' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async schedule(@Id() id: string, @Body() dto: ScheduleBlastDto): Promise<BlastDto> {
@@ -113,7 +115,7 @@ export class BlastsController {
 
   @Post(':id/unschedule')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Return a scheduled blast to draft' })
+  @ApiOperation({ operationId: 'unscheduleBlast', summary: 'Return a scheduled blast to draft' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async unschedule(@Id() id: string): Promise<BlastDto> {
@@ -122,8 +124,8 @@ export class BlastsController {
 
   @Post(':id/send')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Start sending now: freeze the audience, then send in batches (a second call is a no-op)' })
-  @ApiOkResponse({ type: BlastDto })
+  @ApiOperation({ operationId: 'sendBlast', summary: 'Start sending now: freeze the audience, then send in batches (a second call is a no-op)' })
+  @ApiAcceptedResponse({ description: 'Sending started (or already under way): the blast as it is now', type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async send(@Id() id: string): Promise<BlastDto> {
     return BlastsService.toDto(await this.blasts.send(id));
@@ -131,7 +133,7 @@ export class BlastsController {
 
   @Post(':id/pause')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Pause a sending blast (new messages stop within a second)' })
+  @ApiOperation({ operationId: 'pauseBlast', summary: 'Pause a sending blast (new messages stop within a second)' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async pause(@Id() id: string): Promise<BlastDto> {
@@ -140,7 +142,7 @@ export class BlastsController {
 
   @Post(':id/resume')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Resume a paused blast where it stopped' })
+  @ApiOperation({ operationId: 'resumeBlast', summary: 'Resume a paused blast where it stopped' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async resume(@Id() id: string): Promise<BlastDto> {
@@ -149,7 +151,7 @@ export class BlastsController {
 
   @Post(':id/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel a draft, scheduled, sending or paused blast' })
+  @ApiOperation({ operationId: 'cancelBlast', summary: 'Cancel a draft, scheduled, sending or paused blast' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async cancel(@Id() id: string): Promise<BlastDto> {
@@ -157,14 +159,14 @@ export class BlastsController {
   }
 
   @Get(':id/stats')
-  @ApiOperation({ summary: 'Audience, skipped by reason, sent, failed, bounced, complained, unsubscribed (MSG-9)' })
+  @ApiOperation({ operationId: 'getBlastStats', summary: 'Audience, skipped by reason, sent, failed, bounced, complained, unsubscribed (MSG-9)' })
   @ApiOkResponse({ type: BlastStatsDto })
   stats(@Id() id: string): Promise<BlastStatsDto> {
     return this.blasts.stats(id);
   }
 
   @Get(':id/deliveries')
-  @ApiOperation({ summary: 'Per-recipient ledger, filterable by status and skip reason (MSG-10)' })
+  @ApiOperation({ operationId: 'listBlastDeliveries', summary: 'Per-recipient ledger, filterable by status and skip reason (MSG-10)' })
   @ApiOkResponse({ type: DeliveryPageDto })
   ledger(@Id() id: string, @Query() q: LedgerQueryDto): Promise<DeliveryPageDto> {
     return this.blasts.ledger(id, q);
