@@ -121,13 +121,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Cloture API')
     .setDescription(
       'Petitions to the US Senate, a subscriber list, segments, email blasts that obey each subscriber\'s preferences. ' +
-        'Organizer endpoints under /api/v1 need `Authorization: Bearer <API key>`; public endpoints are rate limited per IP. ' +
+        'Organizer endpoints under /api/v1 need `Authorization: Bearer <API key>`, or the console\'s session cookie ' +
+        '(`cloture_session`, from POST /api/v1/auth/login) with `X-CSRF-Token` on writes; public endpoints are rate limited per IP. ' +
         'Errors always answer `{statusCode, error, message, details?}`.',
     )
     .setVersion('1')
     .setLicense('AGPL-3.0-only', 'https://www.gnu.org/licenses/agpl-3.0.html')
     .addServer('/', 'This Cloture server')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (create the first with `npm run cli -- api-keys:create`)' })
+    .addCookieAuth('cloture_session', { type: 'apiKey', in: 'cookie', description: 'A console session (POST /api/v1/auth/login); writes also need X-CSRF-Token' })
     .build();
   const doc = SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto, FieldErrorDto] });
   return completeDocument(doc);
