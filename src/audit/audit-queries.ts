@@ -1,3 +1,5 @@
+import { isUuid } from '../core/http/uuid';
+
 /**
  * The audit log's SQL (STYLE: reviewable SQL in one place).
  */
@@ -15,7 +17,6 @@ export interface AuditFilter {
   actor?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * One page, newest first, rows with id below the cursor. Each filter has its index, led by the filtered column and
@@ -30,7 +31,7 @@ export function auditPageSql(filter: AuditFilter, cursor: string | undefined, li
   if (filter.subjectType) where.push(`subject_type = ${p(filter.subjectType)}`);
   if (filter.subjectId) where.push(`subject_id = ${p(filter.subjectId)}`);
   if (filter.actor) {
-    where.push(UUID.test(filter.actor) ? `actor_id = ${p(filter.actor)}::uuid` : `lower(actor_label) = lower(${p(filter.actor)})`);
+    where.push(isUuid(filter.actor) ? `actor_id = ${p(filter.actor)}::uuid` : `lower(actor_label) = lower(${p(filter.actor)})`);
   }
   if (cursor) where.push(`id < ${p(cursor)}::bigint`);
   const sql = `

@@ -1,12 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Caller } from '../core/http/caller';
 import { ApiKeyAuth, CurrentCaller, Roles } from '../core/http/auth.decorators';
 import { ErrorResponseDto } from '../core/http/error-response.dto';
+import { uuidParam } from '../core/http/uuid';
 import { CreateUserDto, UpdateUserDto, UserDto } from './dto/user.dto';
 import { UsersService } from './users.service';
 
-const Id = () => Param('id', new ParseUUIDPipe());
+const Id = () => Param('id', uuidParam());
 const Errors = { type: ErrorResponseDto };
 
 @ApiTags('users')

@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { AuditActor, AuditService } from '../audit/audit.service';
 import { Env } from '../core/config/env';
-import { pgErrorCode } from '../core/database/database-errors';
+import { isUniqueViolation } from '../core/database/database-errors';
 import { canonicalEmail } from '../core/mail/email-address';
 import { MailService } from '../core/mail/mail.service';
 import { UpdateUserDto, UserDto } from './dto/user.dto';
@@ -152,7 +152,7 @@ export class UsersService {
     try {
       user = await this.users.save(this.users.create({ email: address, role, name: name ?? null }));
     } catch (e) {
-      if (pgErrorCode(e) === '23505') throw this.exists();
+      if (isUniqueViolation(e)) throw this.exists();
       throw e;
     }
     return { user, link: await this.issueInvitation(user) };
