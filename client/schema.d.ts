@@ -957,6 +957,228 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with address and password (and a TOTP code when on); sets the session cookie */
+        post: operations["logIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/accept-invite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a password with the invitation link's token (once) and sign in */
+        post: operations["acceptInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is signed in, and the CSRF token to send with writes */
+        get: operations["getSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out of this browser (the session ends, the cookie is cleared) */
+        post: operations["logOut"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout-everywhere": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out of every browser and device, this one included */
+        post: operations["logOutEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change the password (12-256 characters); every other session ends */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start turning on two-factor sign-in: a new secret for an authenticator app */
+        post: operations["setUpTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn on two-factor sign-in with a code from the new secret */
+        post: operations["enableTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn off two-factor sign-in (needs a current code) */
+        post: operations["disableTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The people who can sign in to the console */
+        get: operations["listUsers"];
+        put?: never;
+        /** Invite a person: the account is created and a welcome link (7 days, once) is emailed */
+        post: operations["inviteUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change role or name, disable (ends their sessions) or enable a person */
+        patch: operations["updateUser"];
+        trace?: never;
+    };
+    "/api/v1/users/{id}/invite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Email a new welcome link (the previous one stops working); also a way to set a new password */
+        post: operations["resendUserInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first (cursor pages), filtered by action, subject or actor */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -2349,6 +2571,143 @@ export interface components {
             /** @description The key itself. Shown only in this response; store it now. */
             key: string;
         };
+        LoginDto: {
+            /** @example ada@example.org */
+            email: string;
+            /** Format: password */
+            password: string;
+            /**
+             * @description The 6-digit code of the authenticator app, when the account has TOTP on
+             * @example 123456
+             */
+            totp?: string;
+        };
+        SessionUserDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example ada@example.org */
+            email: string;
+            name: string | null;
+            /** @enum {string} */
+            role: "admin" | "organizer" | "viewer";
+            totpEnabled: boolean;
+        };
+        SessionDto: {
+            user: components["schemas"]["SessionUserDto"];
+            /** @description Send it as X-CSRF-Token with every write made with the session cookie */
+            csrfToken: string;
+        };
+        AcceptInviteDto: {
+            /** @description The token from the invitation link (after #token=) */
+            token: string;
+            /** Format: password */
+            password: string;
+            /** @example Ada Lovelace */
+            name?: string;
+        };
+        ChangePasswordDto: {
+            /** Format: password */
+            currentPassword: string;
+            /** Format: password */
+            newPassword: string;
+        };
+        TotpSetupDto: {
+            /**
+             * @description Base32 secret, for typing into an authenticator app
+             * @example JBSWY3DPEHPK3PXP
+             */
+            secret: string;
+            /**
+             * @description otpauth:// URI, for a QR code
+             * @example otpauth://totp/Cloture:ada%40example.org?secret=JBSWY3DPEHPK3PXP&issuer=Cloture
+             */
+            otpauthUrl: string;
+        };
+        TotpCodeDto: {
+            /**
+             * @description The current 6-digit code of the authenticator app
+             * @example 123456
+             */
+            code: string;
+        };
+        UserDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example ada@example.org */
+            email: string;
+            name: string | null;
+            /** @enum {string} */
+            role: "admin" | "organizer" | "viewer";
+            disabled: boolean;
+            /** @description A second factor (TOTP) is required at sign-in */
+            totpEnabled: boolean;
+            /** @description Invited (or given a sign-in link) and has not set a password yet */
+            invitePending: boolean;
+            /**
+             * Format: date-time
+             * @description When the current invitation link stops working
+             */
+            inviteExpiresAt: string | null;
+            /** Format: date-time */
+            lastSignInAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CreateUserDto: {
+            /** @example ada@example.org */
+            email: string;
+            /**
+             * @example organizer
+             * @enum {string}
+             */
+            role: "admin" | "organizer" | "viewer";
+            /** @example Ada Lovelace */
+            name?: string;
+        };
+        UpdateUserDto: {
+            /** @enum {string} */
+            role?: "admin" | "organizer" | "viewer";
+            /** @description true signs the person out everywhere and refuses their sign-ins */
+            disabled?: boolean;
+            /** @description null clears it */
+            name?: string | null;
+        };
+        AuditEventDto: {
+            /**
+             * @description Increasing id (a string: bigint)
+             * @example 42
+             */
+            id: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @enum {string} */
+            actorType: "user" | "api_key" | "system";
+            /**
+             * Format: uuid
+             * @description The user or API key id; null for the system and ADMIN_API_KEY
+             */
+            actorId: string | null;
+            /**
+             * @description Who: the person's address, `API key "name"`, `ADMIN_API_KEY` or `system (…)`
+             * @example ada@example.org
+             */
+            actorLabel: string;
+            /** @enum {string} */
+            action: "blast.created" | "blast.updated" | "blast.deleted" | "blast.scheduled" | "blast.unscheduled" | "blast.sent" | "blast.paused" | "blast.resumed" | "blast.cancelled" | "settings.updated" | "subscriber.exported" | "subscriber.erased" | "user.invited" | "user.updated" | "user.signed_in" | "user.password_changed" | "user.totp_enabled" | "user.totp_disabled" | "user.invite_accepted" | "api_key.created" | "api_key.revoked";
+            /** @example blast */
+            subjectType: string;
+            subjectId: string | null;
+            /** @description What changed: field names, statuses, counts — never addresses or secrets */
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        AuditPageDto: {
+            items: components["schemas"]["AuditEventDto"][];
+            nextCursor: string | null;
+        };
         HealthIndicatorDto: {
             /**
              * @example up
@@ -2477,7 +2836,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2486,7 +2845,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2580,7 +2939,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2589,7 +2948,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2658,7 +3017,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2667,7 +3026,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2760,7 +3119,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2769,7 +3128,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2829,7 +3188,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2838,7 +3197,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2914,7 +3273,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2923,7 +3282,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2994,7 +3353,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3003,7 +3362,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3097,7 +3456,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3106,7 +3465,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3195,7 +3554,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3204,7 +3563,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3298,7 +3657,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3307,7 +3666,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3374,7 +3733,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3383,7 +3742,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3466,7 +3825,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3475,7 +3834,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3544,7 +3903,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3553,7 +3912,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3629,7 +3988,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3638,7 +3997,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3703,7 +4062,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3712,7 +4071,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3772,7 +4131,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3781,7 +4140,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3866,7 +4225,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3875,7 +4234,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3940,7 +4299,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3949,7 +4308,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4038,7 +4397,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4047,7 +4406,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4141,7 +4500,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4150,7 +4509,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4221,7 +4580,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4230,7 +4589,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4313,7 +4672,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4322,7 +4681,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4382,7 +4741,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4391,7 +4750,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4478,7 +4837,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4487,7 +4846,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4563,7 +4922,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4572,7 +4931,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4637,7 +4996,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4646,7 +5005,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4744,7 +5103,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4753,7 +5112,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4847,7 +5206,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4856,7 +5215,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5232,7 +5591,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5241,7 +5600,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5299,7 +5658,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5308,7 +5667,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5373,7 +5732,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5382,7 +5741,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5440,7 +5799,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5449,7 +5808,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5509,7 +5868,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5518,7 +5877,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5604,7 +5963,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5613,7 +5972,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5678,7 +6037,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5687,7 +6046,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5785,7 +6144,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5794,7 +6153,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5892,7 +6251,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5901,7 +6260,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5968,7 +6327,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5977,7 +6336,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6045,7 +6404,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6054,7 +6413,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6519,7 +6878,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6528,7 +6887,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6588,7 +6947,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6597,7 +6956,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6676,7 +7035,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6685,7 +7044,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6754,7 +7113,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6763,7 +7122,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6848,7 +7207,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6857,7 +7216,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6922,7 +7281,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6931,7 +7290,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7029,7 +7388,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7038,7 +7397,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7132,7 +7491,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7141,7 +7500,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7230,7 +7589,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7239,7 +7598,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7328,7 +7687,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7337,7 +7696,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7426,7 +7785,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7435,7 +7794,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7529,7 +7888,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7538,7 +7897,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7632,7 +7991,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7641,7 +8000,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7735,7 +8094,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7744,7 +8103,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7838,7 +8197,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7847,7 +8206,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7941,7 +8300,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7950,7 +8309,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8044,7 +8403,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8053,7 +8412,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8126,7 +8485,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8135,7 +8494,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8454,7 +8813,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8463,7 +8822,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8521,7 +8880,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8530,7 +8889,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8743,7 +9102,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8752,7 +9111,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8826,7 +9185,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8835,7 +9194,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8895,7 +9254,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8904,7 +9263,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8980,7 +9339,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8989,7 +9348,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9018,6 +9377,1224 @@ export interface operations {
             };
             /** @description Unsupported content type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    logIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginDto"];
+            };
+        };
+        responses: {
+            /** @description Signed in; Set-Cookie carries cloture_session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Wrong email or password; or a TOTP code is needed or wrong (details[0].path = "totp") */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description 415 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many attempts for this account or address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    acceptInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInviteDto"];
+            };
+        };
+        responses: {
+            /** @description Signed in; Set-Cookie carries cloture_session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Invalid, used or expired token (details[0].path = "token"), or a bad password */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description 415 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description 429 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    logOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    logOutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordDto"];
+            };
+        };
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Current password wrong (details[0].path = "currentPassword") or new one too short/long */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description 429 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    setUpTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpSetupDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Already on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    enableTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpCodeDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Wrong code (details[0].path = "code") */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Already on, or no setup started */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description 429 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    disableTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpCodeDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Wrong code (details[0].path = "code") */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description 429 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"][];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    inviteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUserDto"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An account with this address already exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUserDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description That would leave no active admin */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    resendUserInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The account is disabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description Only this action */
+                action?: "blast.created" | "blast.updated" | "blast.deleted" | "blast.scheduled" | "blast.unscheduled" | "blast.sent" | "blast.paused" | "blast.resumed" | "blast.cancelled" | "settings.updated" | "subscriber.exported" | "subscriber.erased" | "user.invited" | "user.updated" | "user.signed_in" | "user.password_changed" | "user.totp_enabled" | "user.totp_disabled" | "user.invite_accepted" | "api_key.created" | "api_key.revoked";
+                /** @description Only events about this kind of subject */
+                subjectType?: string;
+                /** @description Only events about this subject (with subjectType, or alone) */
+                subjectId?: string;
+                /** @description Only this actor: a user or API key id, or its label (an address, `API key "name"`), case-insensitive */
+                actor?: string;
+                limit?: number;
+                /** @description Cursor from the previous page (nextCursor) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPageDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
