@@ -32,19 +32,19 @@ export class CreateBlastDto {
   @IsString() @Length(1, 500) @Matches(NO_HEADER_BREAKS, { message: 'subject must be one line' })
   subject: string;
 
-  @ApiPropertyOptional({ example: 'Two minutes to tell them: bring it to a vote', maxLength: 500, nullable: true })
+  @ApiPropertyOptional({ example: 'Two minutes to tell them: bring it to a vote', maxLength: 500, nullable: true, type: String })
   @IsOptional() @IsString() @MaxLength(500)
   preheader?: string | null;
 
-  @ApiPropertyOptional({ example: 'Jane Doe', maxLength: 100, nullable: true, description: 'Default: the settings\' defaultFromName' })
+  @ApiPropertyOptional({ example: 'Jane Doe', maxLength: 100, nullable: true, type: String, description: 'Default: the settings\' defaultFromName' })
   @IsOptional() @IsString() @Length(1, 100) @Matches(/^[^\r\n<>"]+$/, { message: 'fromName must not contain line breaks, <, > or "' })
   fromName?: string | null;
 
-  @ApiPropertyOptional({ example: 'jane@mail.janedoe.org', nullable: true, description: 'Default: the settings\' defaultFromEmail' })
+  @ApiPropertyOptional({ example: 'jane@mail.janedoe.org', nullable: true, type: String, description: 'Default: the settings\' defaultFromEmail' })
   @IsOptional() @IsEmailAddress() @MaxLength(254)
   fromEmail?: string | null;
 
-  @ApiPropertyOptional({ example: 'team@janedoe.org', nullable: true })
+  @ApiPropertyOptional({ example: 'team@janedoe.org', nullable: true, type: String })
   @IsOptional() @IsEmailAddress() @MaxLength(254)
   replyTo?: string | null;
 
@@ -52,15 +52,15 @@ export class CreateBlastDto {
   @IsString() @Length(1, MAX_TEMPLATE_LENGTH)
   htmlBody: string;
 
-  @ApiPropertyOptional({ description: 'Text template; when absent the text part is generated from the HTML', nullable: true, maxLength: MAX_TEMPLATE_LENGTH })
+  @ApiPropertyOptional({ description: 'Text template; when absent the text part is generated from the HTML', nullable: true, type: String, maxLength: MAX_TEMPLATE_LENGTH })
   @IsOptional() @IsString() @Length(1, MAX_TEMPLATE_LENGTH)
   textBody?: string | null;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'Saved segment; null or absent → every subscriber' })
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'Saved segment; null or absent → every subscriber' })
   @IsOptional() @IsUUID()
   segmentId?: string | null;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'Topic (PREF-1): subscribers opted out of it are skipped' })
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'Topic (PREF-1): subscribers opted out of it are skipped' })
   @IsOptional() @IsUUID()
   topicId?: string | null;
 
@@ -68,7 +68,7 @@ export class CreateBlastDto {
   @IsOptional() @IsIn(BLAST_PRIORITIES)
   priority?: BlastPriority;
 
-  @ApiPropertyOptional({ example: 10000, nullable: true, description: 'SEG-4: send to this many of the audience, chosen at random' })
+  @ApiPropertyOptional({ example: 10000, nullable: true, type: Number, description: 'SEG-4: send to this many of the audience, chosen at random' })
   @IsOptional() @IsInt() @Min(1) @Max(100_000_000)
   randomLimit?: number | null;
 }
@@ -78,18 +78,18 @@ export class UpdateBlastDto {
   @ApiPropertyOptional({ maxLength: 500 })
   @IsOptional() @IsString() @Length(1, 500) @Matches(NO_HEADER_BREAKS, { message: 'subject must be one line' })
   subject?: string;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @MaxLength(500) preheader?: string | null;
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 500 }) @IsOptional() @IsString() @MaxLength(500) preheader?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 100 })
   @IsOptional() @IsString() @Length(1, 100) @Matches(/^[^\r\n<>"]+$/, { message: 'fromName must not contain line breaks, <, > or "' })
   fromName?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsEmailAddress() @MaxLength(254) fromEmail?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsEmailAddress() @MaxLength(254) replyTo?: string | null;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, MAX_TEMPLATE_LENGTH) htmlBody?: string;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() @Length(1, MAX_TEMPLATE_LENGTH) textBody?: string | null;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true }) @IsOptional() @IsUUID() segmentId?: string | null;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true }) @IsOptional() @IsUUID() topicId?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 254 }) @IsOptional() @IsEmailAddress() @MaxLength(254) fromEmail?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 254 }) @IsOptional() @IsEmailAddress() @MaxLength(254) replyTo?: string | null;
+  @ApiPropertyOptional({ maxLength: MAX_TEMPLATE_LENGTH }) @IsOptional() @IsString() @Length(1, MAX_TEMPLATE_LENGTH) htmlBody?: string;
+  @ApiPropertyOptional({ nullable: true, type: String, maxLength: MAX_TEMPLATE_LENGTH }) @IsOptional() @IsString() @Length(1, MAX_TEMPLATE_LENGTH) textBody?: string | null;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) @IsOptional() @IsUUID() segmentId?: string | null;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) @IsOptional() @IsUUID() topicId?: string | null;
   @ApiPropertyOptional({ enum: BLAST_PRIORITIES }) @IsOptional() @IsIn(BLAST_PRIORITIES) priority?: BlastPriority;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(100_000_000) randomLimit?: number | null;
+  @ApiPropertyOptional({ nullable: true, type: Number, minimum: 1, maximum: 100_000_000 }) @IsOptional() @IsInt() @Min(1) @Max(100_000_000) randomLimit?: number | null;
 }
 
 export class ScheduleBlastDto {
@@ -131,6 +131,17 @@ export class LedgerQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Cursor: the last subscriberId of the previous page' })
   @IsOptional() @IsUUID()
   cursor?: string;
+  @ApiPropertyOptional({ maxLength: 254, example: 'alex@', description: 'Only recipients whose address starts with this (case-insensitive)' })
+  @IsOptional() @IsString() @Length(1, 254)
+  q?: string;
+}
+
+export class LedgerExportQueryDto {
+  @ApiPropertyOptional({ enum: DELIVERY_STATUSES }) @IsOptional() @IsIn(DELIVERY_STATUSES) status?: DeliveryStatus;
+  @ApiPropertyOptional({ enum: SKIP_REASONS }) @IsOptional() @IsIn(SKIP_REASONS) skipReason?: SkipReason;
+  @ApiPropertyOptional({ maxLength: 254, description: 'Only recipients whose address starts with this (case-insensitive)' })
+  @IsOptional() @IsString() @Length(1, 254)
+  q?: string;
 }
 
 export class BlastDto {
@@ -227,4 +238,23 @@ export class DeliveryDto {
 export class DeliveryPageDto {
   @ApiProperty({ type: [DeliveryDto] }) items: DeliveryDto[];
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) nextCursor: string | null;
+}
+
+export class AudienceEstimateDto {
+  @ApiProperty({ format: 'uuid' }) blastId: string;
+  @ApiProperty({ description: 'Members of the segment (or every subscriber) right now, whatever their status' }) total: number;
+  @ApiProperty({ description: 'How many it would be sent to if the audience were frozen now' }) send: number;
+  @ApiProperty({ description: 'Mailable, but left out by the random limit' }) beyondLimit: number;
+  @ApiProperty({ type: SkippedStatsDto, description: 'How many each rule would skip' }) skippedByReason: SkippedStatsDto;
+}
+
+export class TimelinePointDto {
+  @ApiProperty({ type: String, format: 'date-time', description: 'Start of the bucket' }) at: Date;
+  @ApiProperty() sent: number;
+}
+
+export class SentTimelineDto {
+  @ApiProperty({ format: 'uuid' }) blastId: string;
+  @ApiProperty({ description: 'Width of each bucket in seconds' }) bucketSeconds: number;
+  @ApiProperty({ type: [TimelinePointDto], description: 'Buckets with at least one message sent, oldest first' }) points: TimelinePointDto[];
 }
