@@ -2164,6 +2164,10 @@ export interface components {
             beyondLimit: number;
             /** @description How many each rule would skip */
             skippedByReason: components["schemas"]["SkippedStatsDto"];
+            /** @description The sender it would go out as: the blast's from name, else the settings' default */
+            fromName: string | null;
+            /** @description The blast's from address, else the settings' default; null when neither is set */
+            fromEmail: string | null;
         };
         TimelinePointDto: {
             /**

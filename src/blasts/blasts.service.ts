@@ -348,6 +348,8 @@ export class BlastsService implements OnModuleInit {
       send: c.send,
       beyondLimit: c.beyond_limit,
       skippedByReason: skippedByReason(c),
+      fromName: blast.fromName ?? settings.defaultFromName ?? null,
+      fromEmail: blast.fromEmail ?? settings.defaultFromEmail ?? null,
     };
   }
 

@@ -246,6 +246,8 @@ export class AudienceEstimateDto {
   @ApiProperty({ description: 'How many it would be sent to if the audience were frozen now' }) send: number;
   @ApiProperty({ description: 'Mailable, but left out by the random limit' }) beyondLimit: number;
   @ApiProperty({ type: SkippedStatsDto, description: 'How many each rule would skip' }) skippedByReason: SkippedStatsDto;
+  @ApiProperty({ nullable: true, type: String, description: 'The sender it would go out as: the blast\'s from name, else the settings\' default' }) fromName: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The blast\'s from address, else the settings\' default; null when neither is set' }) fromEmail: string | null;
 }
 
 export class TimelinePointDto {

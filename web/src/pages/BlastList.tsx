@@ -62,7 +62,7 @@ export function BlastList() {
       ) : blasts.data.items.length === 0 ? (
         <p>No blasts{status ? ` with status ${status}` : ''} yet.</p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Blasts (scrolls sideways)">
           <table>
             <caption className="sr-only">Blasts, newest first</caption>
             <thead>

@@ -96,14 +96,17 @@ export function Composer({ blast }: { blast: Blast }) {
   });
   const saveRef = useRef(save.mutate);
   saveRef.current = save.mutate;
+  // What the browser can tell at once (a required field emptied, an address half typed) is shown without a request;
+  // the API's own checks and the template validation come back after the save.
+  const localProblems = localProblemsOf(draft);
   useEffect(() => {
-    if (!dirty || !editable) return;
+    if (!dirty || !editable || localProblems.length) return;
     const t = setTimeout(() => {
       setDirty(false);
       saveRef.current(draft);
     }, 600);
     return () => clearTimeout(t);
-  }, [draft, dirty, editable]);
+  }, [draft, dirty, editable, localProblems.length]);
 
   const validation = useQuery({
     queryKey: ['validate', id, version],
@@ -115,15 +118,29 @@ export function Composer({ blast }: { blast: Blast }) {
     queryFn: () => unwrap(api.GET('/api/v1/blasts/{id}/estimate', { params: { path: { id } } })),
     placeholderData: (prev) => prev,
   });
-  const settings = useQuery({ queryKey: ['settings'], queryFn: () => unwrap(api.GET('/api/v1/settings')), staleTime: 60_000 });
+  // The settings (for the default sender hints) are an admin's to read; the estimate names the sender for everyone.
+  const settings = useQuery({
+    queryKey: ['settings'],
+    queryFn: () => unwrap(api.GET('/api/v1/settings')),
+    staleTime: 60_000,
+    enabled: user?.role === 'admin',
+  });
   const segments = useSegmentNames();
   const topics = useQuery({ queryKey: ['topics'], queryFn: () => unwrap(api.GET('/api/v1/topics')), staleTime: 60_000 });
 
-  const problems = [...saveProblems, ...(validation.data?.problems ?? [])];
+  const problems = localProblems.length ? localProblems : [...saveProblems, ...(validation.data?.problems ?? [])];
   const fieldProblems = (field: string) => problems.filter((p) => p.path === field || p.path.startsWith(`${field}.`) || p.path.startsWith(`${field}[`));
   const KNOWN = ['name', 'subject', 'preheader', 'fromName', 'fromEmail', 'replyTo', 'htmlBody', 'textBody', 'segmentId', 'topicId', 'priority', 'randomLimit'];
   const otherProblems = problems.filter((p) => !KNOWN.some((k) => p.path === k || p.path.startsWith(`${k}.`) || p.path.startsWith(`${k}[`)));
-  const saving = dirty || save.isPending;
+  // A template that does not compile cannot be rendered: the preview waits for the validation to pass it.
+  // Nor while an edit is on its way (the render would race the save).
+  const saving = (dirty && !localProblems.length) || save.isPending;
+  const templatesRenderable =
+    !dirty &&
+    !saving &&
+    !!validation.data &&
+    !validation.isFetching &&
+    !validation.data.problems.some((p) => TEMPLATE_FIELDS.some((f) => p.path === f || p.path.startsWith(`${f}.`)));
 
   const field = (key: keyof Draft, label: string, input: (props: FieldProps) => ReactNode, hint?: string) => {
     const ps = fieldProblems(key);
@@ -173,7 +190,7 @@ export function Composer({ blast }: { blast: Blast }) {
           {draft.name || 'Untitled blast'} <StatusBadge status={blast.status} />
         </h1>
         <p className="save-state" role="status" aria-live="polite">
-          {!editable ? '' : saving ? 'Saving…' : saveError ? 'Not saved' : 'All changes saved'}
+          {!editable ? '' : localProblems.length || saveError ? 'Not saved' : saving ? 'Saving…' : 'All changes saved'}
         </p>
       </div>
       <p>
@@ -236,7 +253,9 @@ export function Composer({ blast }: { blast: Blast }) {
             />
           ))}
         </section>
-        {canSend(user) && <Preview id={id} version={version} previewAs={previewAs} onPreviewAs={setPreviewAs} />}
+        {canSend(user) && (
+          <Preview id={id} version={version} renderable={templatesRenderable} previewAs={previewAs} onPreviewAs={setPreviewAs} />
+        )}
       </div>
 
       <section aria-labelledby="h-audience" className="panel">
@@ -294,7 +313,7 @@ export function Composer({ blast }: { blast: Blast }) {
           blast={blast}
           ready={!saving && problems.length === 0 && !validation.isFetching}
           audience={estimate.data?.send}
-          sender={senderOf(draft, settings.data)}
+          sender={senderOf(estimate.data)}
           previewAs={previewAs}
         />
       )}
@@ -302,12 +321,25 @@ export function Composer({ blast }: { blast: Blast }) {
   );
 }
 
+const TEMPLATE_FIELDS = ['subject', 'preheader', 'htmlBody', 'textBody'];
+const LOOKS_LIKE_ADDRESS = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+function localProblemsOf(d: Draft): Problem[] {
+  const out: Problem[] = [];
+  if (!d.name.trim()) out.push({ path: 'name', message: 'A name is required' });
+  if (!d.subject.trim()) out.push({ path: 'subject', message: 'A subject is required' });
+  if (!d.htmlBody.trim()) out.push({ path: 'htmlBody', message: 'The body is empty' });
+  for (const k of ['fromEmail', 'replyTo'] as const) {
+    if (d[k] && !LOOKS_LIKE_ADDRESS.test(d[k].trim())) out.push({ path: k, message: 'This is not an email address yet' });
+  }
+  if (d.randomLimit && !(Number.isInteger(Number(d.randomLimit)) && Number(d.randomLimit) >= 1)) out.push({ path: 'randomLimit', message: 'A whole number, 1 or more' });
+  return out;
+}
+
 type FieldProps = { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean; disabled: boolean };
 
-function senderOf(d: Draft, s?: { defaultFromName: string | null; defaultFromEmail: string | null }): string {
-  const name = d.fromName || s?.defaultFromName || '';
-  const email = d.fromEmail || s?.defaultFromEmail || '(no from address)';
-  return name ? `${name} <${email}>` : email;
+function senderOf(e?: { fromName: string | null; fromEmail: string | null }): string {
+  const email = e?.fromEmail ?? '(no from address)';
+  return e?.fromName ? `${e.fromName} <${email}>` : email;
 }
 
 function MergeFieldPicker({ onInsert }: { onInsert: (snippet: string) => void }) {
@@ -349,11 +381,13 @@ function MergeFieldPicker({ onInsert }: { onInsert: (snippet: string) => void })
 function Preview({
   id,
   version,
+  renderable,
   previewAs,
   onPreviewAs,
 }: {
   id: string;
   version: number;
+  renderable: boolean;
   previewAs: { id: string; email: string } | null;
   onPreviewAs: (p: { id: string; email: string } | null) => void;
 }) {
@@ -365,6 +399,7 @@ function Preview({
     queryKey: ['preview', id, version, previewAs?.id ?? 'sample'],
     queryFn: () => unwrap(api.POST('/api/v1/blasts/{id}/preview', { params: { path: { id } }, body: previewAs ? { subscriberId: previewAs.id } : {} })),
     placeholderData: (prev) => prev,
+    enabled: renderable,
   });
   const find = async () => {
     setLookupError('');
@@ -382,7 +417,7 @@ function Preview({
       <h2 id="h-preview">Preview</h2>
       <div className="preview-as">
         <p>
-          Rendered as: <strong data-testid="preview-as">{previewAs ? previewAs.email : 'the worst-case sample (no name, no fields)'}</strong>
+          Rendered as: <strong data-testid="preview-as">{previewAs ? previewAs.email : 'a sample recipient (Alex Sample)'}</strong>
           {previewAs && (
             <button type="button" className="link" onClick={() => onPreviewAs(null)}>
               Use the sample instead
@@ -415,6 +450,7 @@ function Preview({
         </div>
       </div>
       {preview.error && <p className="error" role="alert">{errorText(preview.error)}</p>}
+      {!renderable && <p className="muted" role="status">The preview updates once the templates have no problems.</p>}
       {preview.data && (
         <div id="preview-panel" role="tabpanel" aria-labelledby={tab === 'html' ? 'tab-html' : 'tab-text'} className={`preview-frame ${width}`}>
           <p className="preview-subject">
@@ -491,7 +527,7 @@ function SendControls({
             <label htmlFor="test-to">Send a test to (up to 10 addresses, comma-separated)</label>
             <input id="test-to" value={testTo} onChange={(e) => setTestTo(e.target.value)} />
           </div>
-          <button type="submit" className="secondary" disabled={!testTo.trim() || test.isPending}>Send test</button>
+          <button type="submit" className="secondary" disabled={!testTo.trim() || !ready || test.isPending}>Send test</button>
         </form>
       )}
       <div aria-live="polite">

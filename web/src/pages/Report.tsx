@@ -218,7 +218,7 @@ function Ledger({ id }: { id: string }) {
       {ledger.error && <p className="error" role="alert">{errorText(ledger.error)}</p>}
       {ledger.data && (
         <>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Recipients (scrolls sideways)">
             <table data-testid="ledger">
               <caption className="sr-only">Recipients of this blast</caption>
               <thead>
