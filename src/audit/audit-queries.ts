@@ -37,7 +37,7 @@ export function auditPageSql(filter: AuditFilter, cursor: string | undefined, li
     SELECT id::text AS id, created_at, actor_type, actor_id, actor_label, action, subject_type, subject_id, details
     FROM audit_events
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY id DESC
+    ORDER BY audit_events.id DESC
     LIMIT ${p(limit + 1)}`;
   return { sql, params };
 }

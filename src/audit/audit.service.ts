@@ -79,6 +79,11 @@ export class AuditService {
     return { items: page.map(AuditService.toDto), nextCursor: rows.length > limit ? page[page.length - 1].id : null };
   }
 
+  /** The names of the fields a PATCH body gave (DTO instances list every declared field, given or not). */
+  static fieldsOf(dto: object): string[] {
+    return Object.entries(dto).filter(([, v]) => v !== undefined).map(([k]) => k);
+  }
+
   private static describe(actor: AuditActor): [AuditActorType, string | null, string] {
     if ('system' in actor) return ['system', null, `system (${actor.system})`];
     if (actor.userId) return ['user', actor.userId, actor.email ?? actor.label];

@@ -75,7 +75,7 @@ export class BlastsController {
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async update(@Id() id: string, @Body() dto: UpdateBlastDto, @CurrentCaller() caller: Caller): Promise<BlastDto> {
-    return this.audited(caller, 'blast.updated', await this.blasts.update(id, dto), { fields: Object.keys(dto) });
+    return this.audited(caller, 'blast.updated', await this.blasts.update(id, dto), { fields: AuditService.fieldsOf(dto) });
   }
 
   @Delete(':id')

@@ -30,7 +30,7 @@ export class SettingsController {
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   async update(@Body() dto: UpdateSettingsDto, @CurrentCaller() caller: Caller): Promise<SettingsDto> {
     const settings = await this.settings.update(dto);
-    await this.audit.record(caller, 'settings.updated', { type: 'settings' }, { fields: Object.keys(dto) });
+    await this.audit.record(caller, 'settings.updated', { type: 'settings' }, { fields: AuditService.fieldsOf(dto) });
     return SettingsService.toDto(settings);
   }
 }

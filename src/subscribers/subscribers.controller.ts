@@ -90,7 +90,7 @@ export class SubscribersController {
     const { includeSuppressed, ...filter } = q;
     if (includeSuppressed && caller.role !== 'admin') throw new ForbiddenException('Only an admin may export suppressed addresses');
     // The filter's field names only: a search term may be an address.
-    await this.audit.record(caller, 'subscriber.exported', { type: 'subscribers' }, { format: 'csv', filters: Object.keys(filter), includeSuppressed: !!includeSuppressed });
+    await this.audit.record(caller, 'subscriber.exported', { type: 'subscribers' }, { format: 'csv', filters: AuditService.fieldsOf(filter), includeSuppressed: !!includeSuppressed });
     return new StreamableFile(this.exports.exportCsv(filter, !!includeSuppressed), {
       type: 'text/csv; charset=utf-8',
       disposition: 'attachment; filename="subscribers.csv"',
