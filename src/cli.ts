@@ -11,6 +11,7 @@ import { ensureDatabaseExists, pendingMigrations, runMigrations } from './core/d
 import { installProcessLogging, logToStderr, setProcessLogLevel } from './core/logging/logging';
 import { MailService } from './core/mail/mail.service';
 import { LegislatorsService } from './legislators/legislators.service';
+import { UsersService } from './users/users.service';
 
 type Args = { positional: string[]; flags: Record<string, string> };
 /** Flags that take no value: `--force file` must not read the file as the flag's value. */
@@ -23,6 +24,13 @@ type Command = {
 };
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
+
+/** `--role`, admin when absent (keys and people share the roles). */
+function roleFlag(flags: Args['flags']): ApiKeyRole {
+  const role = (flags.role ?? 'admin') as ApiKeyRole;
+  if (!API_KEY_ROLES.includes(role)) throw new Error(`--role must be one of ${API_KEY_ROLES.join(', ')}`);
+  return role;
+}
 
 /** Every command of `npm run cli -- <command>`. Modules add theirs here. */
 const COMMANDS: Record<string, Command> = {
@@ -49,10 +57,21 @@ const COMMANDS: Record<string, Command> = {
     usage: 'api-keys:create [--name NAME] [--role admin|organizer|viewer] — prints the new key once',
     app: true,
     run: async ({ flags }, _env, ctx) => {
-      const role = (flags.role ?? 'admin') as ApiKeyRole;
-      if (!API_KEY_ROLES.includes(role)) throw new Error(`--role must be one of ${API_KEY_ROLES.join(', ')}`);
+      const role = roleFlag(flags);
       const { key, apiKey } = await ctx!.get(ApiKeysService).create(flags.name ?? `${role} key`, role);
       out(`Created ${apiKey.role} key "${apiKey.name}" (${apiKey.id}). It is shown only now:\n${key}`);
+    },
+  },
+  'users:create': {
+    usage:
+      'users:create --email ADDRESS [--role admin|organizer|viewer] [--name NAME] — a console account (the first admin); ' +
+      'prints a one-time link where the person sets their password (7 days)',
+    app: true,
+    run: async ({ flags }, _env, ctx) => {
+      if (!flags.email) throw new Error('give the person\'s address: --email ADDRESS');
+      const role = roleFlag(flags);
+      const { user, link } = await ctx!.get(UsersService).createWithSignInLink(flags.email, role, flags.name || undefined);
+      out(`Created ${user.role} account ${user.email} (${user.id}). Open this link once, within 7 days, to set a password:\n${link}`);
     },
   },
   'legislators:import': {

@@ -3,7 +3,7 @@ import { bootApp, TestApp } from './support/app';
 import { tableCounts } from './support/fuzz';
 
 /** The guard's answer to a request without a key: what marks a route as an organizer route. */
-const KEY_REQUIRED = 'An API key is required: Authorization: Bearer <key>';
+const KEY_REQUIRED = 'Sign in to the console, or send an API key: Authorization: Bearer <key>';
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Organizer routes that take more than JSON, on purpose (each has its @AcceptsBody). */
 const UPLOADS = new Set(['POST /api/v1/imports']);

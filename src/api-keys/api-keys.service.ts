@@ -3,12 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { Env } from '../core/config/env';
+import type { Caller } from '../core/http/caller';
 import { ApiKey, ApiKeyRole } from './api-key.entity';
 
-export interface Caller {
-  keyId: string | null;
-  role: ApiKeyRole;
-}
+export type { Caller } from '../core/http/caller';
 
 const ROLE_RANK: Record<ApiKeyRole, number> = { viewer: 1, organizer: 2, admin: 3 };
 export const roleAtLeast = (role: ApiKeyRole, needed: ApiKeyRole) => ROLE_RANK[role] >= ROLE_RANK[needed];
@@ -55,7 +53,7 @@ export class ApiKeysService {
     if (!presented || presented.length > 200) return null;
     const hash = hashKey(presented);
     if (this.bootstrapHash && timingSafeEqual(this.bootstrapHash, Buffer.from(hash, 'hex'))) {
-      return { keyId: null, role: 'admin' };
+      return { keyId: null, userId: null, email: null, role: 'admin', label: 'ADMIN_API_KEY' };
     }
     // Lookup by hash: the unique index on key_hash; comparing hashes, not keys, leaks nothing useful by timing.
     const key = await this.keys.findOne({ where: { keyHash: hash } });
@@ -63,6 +61,6 @@ export class ApiKeysService {
     if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
       await this.keys.update({ id: key.id }, { lastUsedAt: new Date() });
     }
-    return { keyId: key.id, role: key.role };
+    return { keyId: key.id, userId: null, email: null, role: key.role, label: `API key "${key.name}"` };
   }
 }

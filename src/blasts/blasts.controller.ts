@@ -10,7 +10,9 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiKeyAuth } from '../core/http/auth.decorators';
+import { AuditAction, AuditService } from '../audit/audit.service';
+import { ApiKeyAuth, CurrentCaller } from '../core/http/auth.decorators';
+import type { Caller } from '../core/http/caller';
 import { ErrorResponseDto } from '../core/http/error-response.dto';
 import { BlastsService } from './blasts.service';
 import {
@@ -41,13 +43,22 @@ const Id = () => Param('id', new ParseUUIDPipe());
 @ApiNotFoundResponse({ type: ErrorResponseDto })
 @Controller('api/v1/blasts')
 export class BlastsController {
-  constructor(private readonly blasts: BlastsService) {}
+  constructor(
+    private readonly blasts: BlastsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Records who did it (audit log) and answers the blast. */
+  private async audited(caller: Caller, action: AuditAction, blast: Parameters<typeof BlastsService.toDto>[0], details?: Record<string, unknown>): Promise<BlastDto> {
+    await this.audit.record(caller, action, { type: 'blast', id: blast.id }, { status: blast.status, ...details });
+    return BlastsService.toDto(blast);
+  }
 
   @Post()
   @ApiOperation({ summary: 'Create a draft blast (MSG-1)' })
   @ApiCreatedResponse({ type: BlastDto })
-  async create(@Body() dto: CreateBlastDto): Promise<BlastDto> {
-    return BlastsService.toDto(await this.blasts.create(dto));
+  async create(@Body() dto: CreateBlastDto, @CurrentCaller() caller: Caller): Promise<BlastDto> {
+    return this.audited(caller, 'blast.created', await this.blasts.create(dto));
   }
 
   @Get()
@@ -67,8 +78,8 @@ export class BlastsController {
   @ApiOperation({ summary: 'Edit a draft (only drafts are editable)' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
-  async update(@Id() id: string, @Body() dto: UpdateBlastDto): Promise<BlastDto> {
-    return BlastsService.toDto(await this.blasts.update(id, dto));
+  async update(@Id() id: string, @Body() dto: UpdateBlastDto, @CurrentCaller() caller: Caller): Promise<BlastDto> {
+    return this.audited(caller, 'blast.updated', await this.blasts.update(id, dto), { fields: AuditService.fieldsOf(dto) });
   }
 
   @Delete(':id')
@@ -76,8 +87,9 @@ export class BlastsController {
   @ApiOperation({ summary: 'Delete a draft (or a cancelled blast that never sent)' })
   @ApiNoContentResponse()
   @ApiConflictResponse({ type: ErrorResponseDto })
-  async remove(@Id() id: string): Promise<void> {
+  async remove(@Id() id: string, @CurrentCaller() caller: Caller): Promise<void> {
     await this.blasts.remove(id);
+    await this.audit.record(caller, 'blast.deleted', { type: 'blast', id });
   }
 
   @Post(':id/validate')
@@ -110,8 +122,8 @@ export class BlastsController {
   @ApiOperation({ summary: 'Schedule a draft for a future time' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
-  async schedule(@Id() id: string, @Body() dto: ScheduleBlastDto): Promise<BlastDto> {
-    return BlastsService.toDto(await this.blasts.schedule(id, dto.sendAt));
+  async schedule(@Id() id: string, @Body() dto: ScheduleBlastDto, @CurrentCaller() caller: Caller): Promise<BlastDto> {
+    return this.audited(caller, 'blast.scheduled', await this.blasts.schedule(id, dto.sendAt), { sendAt: dto.sendAt });
   }
 
   @Post(':id/unschedule')
@@ -119,8 +131,8 @@ export class BlastsController {
   @ApiOperation({ summary: 'Return a scheduled blast to draft' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
-  async unschedule(@Id() id: string): Promise<BlastDto> {
-    return BlastsService.toDto(await this.blasts.unschedule(id));
+  async unschedule(@Id() id: string, @CurrentCaller() caller: Caller): Promise<BlastDto> {
+    return this.audited(caller, 'blast.unscheduled', await this.blasts.unschedule(id));
   }
 
   @Post(':id/send')
@@ -128,8 +140,8 @@ export class BlastsController {
   @ApiOperation({ summary: 'Start sending now: freeze the audience, then send in batches (a second call is a no-op)' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
-  async send(@Id() id: string): Promise<BlastDto> {
-    return BlastsService.toDto(await this.blasts.send(id));
+  async send(@Id() id: string, @CurrentCaller() caller: Caller): Promise<BlastDto> {
+    return this.audited(caller, 'blast.sent', await this.blasts.send(id));
   }
 
   @Post(':id/pause')
@@ -137,8 +149,8 @@ export class BlastsController {
   @ApiOperation({ summary: 'Pause a sending blast (new messages stop within a second)' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
-  async pause(@Id() id: string): Promise<BlastDto> {
-    return BlastsService.toDto(await this.blasts.pause(id));
+  async pause(@Id() id: string, @CurrentCaller() caller: Caller): Promise<BlastDto> {
+    return this.audited(caller, 'blast.paused', await this.blasts.pause(id));
   }
 
   @Post(':id/resume')
@@ -146,8 +158,8 @@ export class BlastsController {
   @ApiOperation({ summary: 'Resume a paused blast where it stopped' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
-  async resume(@Id() id: string): Promise<BlastDto> {
-    return BlastsService.toDto(await this.blasts.resume(id));
+  async resume(@Id() id: string, @CurrentCaller() caller: Caller): Promise<BlastDto> {
+    return this.audited(caller, 'blast.resumed', await this.blasts.resume(id));
   }
 
   @Post(':id/cancel')
@@ -155,8 +167,8 @@ export class BlastsController {
   @ApiOperation({ summary: 'Cancel a draft, scheduled, sending or paused blast' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
-  async cancel(@Id() id: string): Promise<BlastDto> {
-    return BlastsService.toDto(await this.blasts.cancel(id));
+  async cancel(@Id() id: string, @CurrentCaller() caller: Caller): Promise<BlastDto> {
+    return this.audited(caller, 'blast.cancelled', await this.blasts.cancel(id));
   }
 
   @Get(':id/stats')

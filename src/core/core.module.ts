@@ -3,6 +3,8 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { AuditModule } from '../audit/audit.module';
+import { UsersModule } from '../users/users.module';
 import { Env } from './config/env';
 import { dataSourceOptions } from './database/data-source';
 import { HealthModule } from './health/health.module';
@@ -21,7 +23,8 @@ import { QUEUES } from './queue/queues';
 const queues = BullModule.registerQueue(...Object.values(QUEUES).map((name) => ({ name })));
 
 /**
- * What every role shares: validated config, logging, the database, Redis queues, mail, auth, rate limits, health.
+ * What every role shares: validated config, logging, the database, Redis queues, mail, auth (API keys, people's
+ * accounts and sessions), the audit log, rate limits, health.
  * Global, so domain modules only import each other.
  */
 @Global()
@@ -41,6 +44,8 @@ export class CoreModule {
         queues,
         RateLimitModule,
         ApiKeysModule,
+        UsersModule,
+        AuditModule,
         HealthModule,
       ],
       controllers: [MailController],
@@ -54,7 +59,7 @@ export class CoreModule {
         { provide: APP_GUARD, useClass: PublicThrottlerGuard },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
       ],
-      exports: [Env, MailService, MailTransportService, queues, ApiKeysModule],
+      exports: [Env, MailService, MailTransportService, queues, ApiKeysModule, UsersModule, AuditModule],
     };
   }
 }

@@ -1,6 +1,8 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiKeyAuth, Roles } from '../core/http/auth.decorators';
+import { AuditService } from '../audit/audit.service';
+import { ApiKeyAuth, CurrentCaller, Roles } from '../core/http/auth.decorators';
+import type { Caller } from '../core/http/caller';
 import { ErrorResponseDto } from '../core/http/error-response.dto';
 import { SettingsDto, UpdateSettingsDto } from './dto/settings.dto';
 import { SettingsService } from './settings.service';
@@ -10,7 +12,10 @@ import { SettingsService } from './settings.service';
 @Roles('admin')
 @Controller('api/v1/settings')
 export class SettingsController {
-  constructor(private readonly settings: SettingsService) {}
+  constructor(
+    private readonly settings: SettingsService,
+    private readonly audit: AuditService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'The organization settings: footer, disclaimer, notices, sending defaults, caps' })
@@ -23,7 +28,9 @@ export class SettingsController {
   @ApiOperation({ summary: 'Change some settings (only the fields given; null clears an optional one)' })
   @ApiOkResponse({ type: SettingsDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
-  async update(@Body() dto: UpdateSettingsDto): Promise<SettingsDto> {
-    return SettingsService.toDto(await this.settings.update(dto));
+  async update(@Body() dto: UpdateSettingsDto, @CurrentCaller() caller: Caller): Promise<SettingsDto> {
+    const settings = await this.settings.update(dto);
+    await this.audit.record(caller, 'settings.updated', { type: 'settings' }, { fields: AuditService.fieldsOf(dto) });
+    return SettingsService.toDto(settings);
   }
 }

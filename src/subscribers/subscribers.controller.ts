@@ -16,6 +16,7 @@ import {
 import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Caller } from '../api-keys/api-keys.service';
+import { AuditService } from '../audit/audit.service';
 import { ApiKeyAuth, CurrentCaller } from '../core/http/auth.decorators';
 import { ErrorResponseDto } from '../core/http/error-response.dto';
 import {
@@ -43,6 +44,7 @@ export class SubscribersController {
   constructor(
     private readonly subscribers: SubscribersService,
     private readonly exports: SubscriberExportService,
+    private readonly audit: AuditService,
   ) {}
 
   @Post()
@@ -84,9 +86,11 @@ export class SubscribersController {
   @ApiOperation({ summary: 'Streamed CSV export of a filter; unsubscribed/bounced/complained only for admins who ask' })
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'CSV with a header row', schema: { type: 'string' } })
-  exportCsv(@Query() q: ExportSubscribersQueryDto, @CurrentCaller() caller: Caller) {
+  async exportCsv(@Query() q: ExportSubscribersQueryDto, @CurrentCaller() caller: Caller) {
     const { includeSuppressed, ...filter } = q;
     if (includeSuppressed && caller.role !== 'admin') throw new ForbiddenException('Only an admin may export suppressed addresses');
+    // The filter's field names only: a search term may be an address.
+    await this.audit.record(caller, 'subscriber.exported', { type: 'subscribers' }, { format: 'csv', filters: AuditService.fieldsOf(filter), includeSuppressed: !!includeSuppressed });
     return new StreamableFile(this.exports.exportCsv(filter, !!includeSuppressed), {
       type: 'text/csv; charset=utf-8',
       disposition: 'attachment; filename="subscribers.csv"',
@@ -133,8 +137,10 @@ export class SubscribersController {
   @Get(':id/export')
   @ApiOperation({ summary: 'Everything held about one person, as JSON (data subject access)' })
   @ApiOkResponse({ type: PersonalDataExportDto })
-  exportPerson(@Param('id', uuid) id: string) {
-    return this.exports.exportPerson(id);
+  async exportPerson(@Param('id', uuid) id: string, @CurrentCaller() caller: Caller) {
+    const data = await this.exports.exportPerson(id);
+    await this.audit.record(caller, 'subscriber.exported', { type: 'subscriber', id }, { format: 'json' });
+    return data;
   }
 
   @Post(':id/erase')
@@ -144,7 +150,9 @@ export class SubscribersController {
     description: 'Later imports, API upserts and petition signatures of the address stay suppressed unless the person gives fresh consent.',
   })
   @ApiOkResponse({ type: SubscriberDto })
-  erase(@Param('id', uuid) id: string) {
-    return this.subscribers.erase(id);
+  async erase(@Param('id', uuid) id: string, @CurrentCaller() caller: Caller) {
+    const erased = await this.subscribers.erase(id);
+    await this.audit.record(caller, 'subscriber.erased', { type: 'subscriber', id });
+    return erased;
   }
 }

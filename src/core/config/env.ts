@@ -136,6 +136,24 @@ export class Env {
   @Transform(toInt) @IsInt() @Min(1)
   RATE_LIMIT_PUBLIC_PER_MINUTE = 600;
 
+  /** Console sessions: signed out after this many minutes without a request … */
+  @Transform(toInt) @IsInt() @Min(1) @Max(7 * 24 * 60)
+  SESSION_IDLE_MINUTES = 120;
+
+  /** … and this many hours after signing in, however active (sign in again then). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 90)
+  SESSION_MAX_HOURS = 24;
+
+  /** Failed sign-ins allowed per account (address) and per IP address in LOGIN_THROTTLE_WINDOW_MINUTES, then 429. */
+  @Transform(toInt) @IsInt() @Min(1)
+  LOGIN_ATTEMPTS_PER_ACCOUNT = 10;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  LOGIN_ATTEMPTS_PER_IP = 50;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(24 * 60)
+  LOGIN_THROTTLE_WINDOW_MINUTES = 15;
+
   /** Transactional mail: attempts before a message is given up, and the first back-off delay. */
   @Transform(toInt) @IsInt() @Min(1) @Max(50)
   MAIL_RETRY_ATTEMPTS = 8;

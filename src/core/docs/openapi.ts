@@ -31,11 +31,13 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Cloture API')
     .setDescription(
       'Petitions to the US Senate, a subscriber list, segments, email blasts that obey each subscriber\'s preferences. ' +
-        'Organizer endpoints under /api/v1 need `Authorization: Bearer <API key>`; public endpoints are rate limited per IP. ' +
+        'Organizer endpoints under /api/v1 need `Authorization: Bearer <API key>`, or the console\'s session cookie ' +
+        '(`cloture_session`, from POST /api/v1/auth/login) with `X-CSRF-Token` on writes; public endpoints are rate limited per IP. ' +
         'Errors always answer `{statusCode, error, message, details?}`.',
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (create the first with `npm run cli -- api-keys:create`)' })
+    .addCookieAuth('cloture_session', { type: 'apiKey', in: 'cookie', description: 'A console session (POST /api/v1/auth/login); writes also need X-CSRF-Token' })
     .build();
   const doc = SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto, FieldErrorDto] });
   return addErrorResponses(doc);

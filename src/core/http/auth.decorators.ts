@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConsumes, ApiCookieAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { ApiKeyRole } from '../../api-keys/api-key.entity';
-import type { Caller } from '../../api-keys/api-keys.service';
+import type { Caller } from './caller';
 import { ErrorResponseDto } from './error-response.dto';
 
 export const IS_PUBLIC = 'cloture:public';
@@ -24,12 +24,13 @@ export const Roles = (role: ApiKeyRole) => SetMetadata(REQUIRED_ROLE, role);
 export const AcceptsBody = (...mediaTypes: string[]) =>
   applyDecorators(SetMetadata(ACCEPTED_BODY_TYPES, mediaTypes), ApiConsumes(...mediaTypes));
 
-/** Documents bearer auth and its 401/403 answers on an organizer controller. */
+/** Documents bearer auth (or the console's session cookie) and its 401/403 answers on an organizer controller. */
 export const ApiKeyAuth = () =>
   applyDecorators(
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key', type: ErrorResponseDto }),
-    ApiForbiddenResponse({ description: 'The key\'s role may not do this', type: ErrorResponseDto }),
+    ApiCookieAuth(),
+    ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key; or no live session', type: ErrorResponseDto }),
+    ApiForbiddenResponse({ description: 'The role may not do this; or a cookie write without X-CSRF-Token', type: ErrorResponseDto }),
   );
 
 export const CurrentCaller = createParamDecorator(

@@ -1,9 +1,13 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeyRole } from '../../api-keys/api-key.entity';
-import { ApiKeysService, Caller, roleAtLeast } from '../../api-keys/api-keys.service';
+import { ApiKeysService, roleAtLeast } from '../../api-keys/api-keys.service';
+import { CSRF_HEADER, clearedCookieOptions, SESSION_COOKIE } from '../../users/session-cookie';
+import { SessionsService } from '../../users/sessions.service';
+import { Env } from '../config/env';
 import { ACCEPTED_BODY_TYPES, IS_PUBLIC, REQUIRED_ROLE } from './auth.decorators';
+import type { Caller } from './caller';
 
 /** What organizer routes take, unless a route says otherwise with @AcceptsBody. */
 const JSON_ONLY = ['application/json'];
@@ -29,31 +33,60 @@ export function presentedKey(header: string | undefined): string | null {
   return null;
 }
 
+/**
+ * Who may call an organizer route: a machine with `Authorization: Bearer <API key>`, or a person with the console's
+ * session cookie. Cookie writes must echo the session's CSRF token in X-CSRF-Token (a page on another site cannot
+ * read it); key requests need none (a browser never adds that header on its own). Then the role, then the body type.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
+    private readonly sessions: SessionsService,
+    private readonly env: Env,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
     const targets = [ctx.getHandler(), ctx.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = ctx.switchToHttp().getRequest<FastifyRequest & { caller?: Caller }>();
-    const key = presentedKey(req.headers.authorization);
-    if (!key) throw new UnauthorizedException('An API key is required: Authorization: Bearer <key>');
-    const caller = await this.apiKeys.authenticate(key);
-    if (!caller) throw new UnauthorizedException('Unknown or revoked API key');
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) {
+      // Public routes that declare their body types (sign-in) hold them too: a cross-site form cannot post JSON.
+      if (this.reflector.getAllAndOverride<string[] | undefined>(ACCEPTED_BODY_TYPES, targets)) this.refuseUnacceptedBody(req, targets);
+      return true;
+    }
+    const caller = await this.identify(req, ctx.switchToHttp().getResponse<FastifyReply>());
     const needed: ApiKeyRole =
       this.reflector.getAllAndOverride<ApiKeyRole>(REQUIRED_ROLE, targets) ??
       (req.method === 'GET' || req.method === 'HEAD' ? 'viewer' : 'organizer');
     if (!roleAtLeast(caller.role, needed)) {
-      throw new ForbiddenException(`This needs the ${needed} role; the key has ${caller.role}`);
+      throw new ForbiddenException(`This needs the ${needed} role; ${caller.session ? 'your account' : 'the key'} has ${caller.role}`);
     }
     req.caller = caller;
     this.refuseUnacceptedBody(req, targets);
     return true;
+  }
+
+  /** The caller behind the key or the cookie (a key wins when both come), else 401; a cookie write without CSRF: 403. */
+  private async identify(req: FastifyRequest, reply: FastifyReply): Promise<Caller> {
+    const key = presentedKey(req.headers.authorization);
+    if (key) {
+      const caller = await this.apiKeys.authenticate(key);
+      if (!caller) throw new UnauthorizedException('Unknown or revoked API key');
+      return caller;
+    }
+    const cookie = (req as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.[SESSION_COOKIE];
+    if (!cookie) throw new UnauthorizedException('Sign in to the console, or send an API key: Authorization: Bearer <key>');
+    const caller = await this.sessions.authenticate(cookie);
+    if (!caller) {
+      reply.clearCookie(SESSION_COOKIE, clearedCookieOptions(this.env));
+      throw new UnauthorizedException('Your session has ended (signed out, expired or disabled); sign in again');
+    }
+    if (!READ_METHODS.has(req.method) && !SessionsService.csrfMatches(caller.session, req.headers[CSRF_HEADER])) {
+      throw new ForbiddenException('Missing or wrong X-CSRF-Token header (from the sign-in or GET /api/v1/auth/session answer)');
+    }
+    return caller;
   }
 
   /**

@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import { DynamicModule } from '@nestjs/common';
@@ -67,6 +68,8 @@ export async function createHttpApp(module: DynamicModule, env: Env): Promise<Ne
     },
     crossOriginEmbedderPolicy: false,
   });
+  // The console's session cookie (cloture_session): parsed into req.cookies, set with reply.setCookie.
+  await app.register(cookie as never, {});
   // JSON and urlencoded bodies: Nest's Fastify adapter registers both parsers, bounded by bodyLimit.
   await app.register(multipart as never, {
     limits: { fileSize: env.IMPORT_MAX_BYTES, files: 1, fields: 100, fieldSize: 64 * 1024, parts: 200 },

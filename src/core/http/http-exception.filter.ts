@@ -43,6 +43,8 @@ export function toErrorResponse(exception: unknown, logger: Logger): { body: Err
     if (typeof message !== 'string' || !message) message = STATUS_CODES[status] ?? 'Error';
     const headers: Record<string, string> = {};
     if (status === HttpStatus.SERVICE_UNAVAILABLE) headers['Retry-After'] = '5';
+    // A 429 that knows how long to wait says so (sign-in throttling); the ThrottlerGuard sets its own header.
+    if (status === HttpStatus.TOO_MANY_REQUESTS && typeof obj.retryAfter === 'number') headers['Retry-After'] = String(obj.retryAfter);
     return { body: errorBody(status, message as string, obj.details), headers };
   }
   const fst = fastifyError(exception);
