@@ -985,6 +985,228 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with address and password (and a TOTP code when on); sets the session cookie */
+        post: operations["logIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/accept-invite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a password with the invitation link's token (once) and sign in */
+        post: operations["acceptInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is signed in, and the CSRF token to send with writes */
+        get: operations["getSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out of this browser (the session ends, the cookie is cleared) */
+        post: operations["logOut"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout-everywhere": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out of every browser and device, this one included */
+        post: operations["logOutEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change the password (12-256 characters); every other session ends */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start turning on two-factor sign-in: a new secret for an authenticator app */
+        post: operations["setUpTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn on two-factor sign-in with a code from the new secret */
+        post: operations["enableTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn off two-factor sign-in (needs a current code) */
+        post: operations["disableTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The people who can sign in to the console */
+        get: operations["listUsers"];
+        put?: never;
+        /** Invite a person: the account is created and a welcome link (7 days, once) is emailed */
+        post: operations["inviteUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change role or name, disable (ends their sessions) or enable a person */
+        patch: operations["updateUser"];
+        trace?: never;
+    };
+    "/api/v1/users/{id}/invite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Email a new welcome link (the previous one stops working); also a way to set a new password */
+        post: operations["resendUserInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first (cursor pages), filtered by action, subject or actor */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -2409,6 +2631,143 @@ export interface components {
             /** @description The key itself. Shown only in this response; store it now. */
             key: string;
         };
+        LoginDto: {
+            /** @example ada@example.org */
+            email: string;
+            /** Format: password */
+            password: string;
+            /**
+             * @description The 6-digit code of the authenticator app, when the account has TOTP on
+             * @example 123456
+             */
+            totp?: string;
+        };
+        SessionUserDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example ada@example.org */
+            email: string;
+            name: string | null;
+            /** @enum {string} */
+            role: "admin" | "organizer" | "viewer";
+            totpEnabled: boolean;
+        };
+        SessionDto: {
+            user: components["schemas"]["SessionUserDto"];
+            /** @description Send it as X-CSRF-Token with every write made with the session cookie */
+            csrfToken: string;
+        };
+        AcceptInviteDto: {
+            /** @description The token from the invitation link (after #token=) */
+            token: string;
+            /** Format: password */
+            password: string;
+            /** @example Ada Lovelace */
+            name?: string;
+        };
+        ChangePasswordDto: {
+            /** Format: password */
+            currentPassword: string;
+            /** Format: password */
+            newPassword: string;
+        };
+        TotpSetupDto: {
+            /**
+             * @description Base32 secret, for typing into an authenticator app
+             * @example JBSWY3DPEHPK3PXP
+             */
+            secret: string;
+            /**
+             * @description otpauth:// URI, for a QR code
+             * @example otpauth://totp/Cloture:ada%40example.org?secret=JBSWY3DPEHPK3PXP&issuer=Cloture
+             */
+            otpauthUrl: string;
+        };
+        TotpCodeDto: {
+            /**
+             * @description The current 6-digit code of the authenticator app
+             * @example 123456
+             */
+            code: string;
+        };
+        UserDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example ada@example.org */
+            email: string;
+            name: string | null;
+            /** @enum {string} */
+            role: "admin" | "organizer" | "viewer";
+            disabled: boolean;
+            /** @description A second factor (TOTP) is required at sign-in */
+            totpEnabled: boolean;
+            /** @description Invited (or given a sign-in link) and has not set a password yet */
+            invitePending: boolean;
+            /**
+             * Format: date-time
+             * @description When the current invitation link stops working
+             */
+            inviteExpiresAt: string | null;
+            /** Format: date-time */
+            lastSignInAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CreateUserDto: {
+            /** @example ada@example.org */
+            email: string;
+            /**
+             * @example organizer
+             * @enum {string}
+             */
+            role: "admin" | "organizer" | "viewer";
+            /** @example Ada Lovelace */
+            name?: string;
+        };
+        UpdateUserDto: {
+            /** @enum {string} */
+            role?: "admin" | "organizer" | "viewer";
+            /** @description true signs the person out everywhere and refuses their sign-ins */
+            disabled?: boolean;
+            /** @description null clears it */
+            name?: string | null;
+        };
+        AuditEventDto: {
+            /**
+             * @description Increasing id (a string: bigint)
+             * @example 42
+             */
+            id: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @enum {string} */
+            actorType: "user" | "api_key" | "system";
+            /**
+             * Format: uuid
+             * @description The user or API key id; null for the system and ADMIN_API_KEY
+             */
+            actorId: string | null;
+            /**
+             * @description Who: the person's address, `API key "name"`, `ADMIN_API_KEY` or `system (…)`
+             * @example ada@example.org
+             */
+            actorLabel: string;
+            /** @enum {string} */
+            action: "blast.created" | "blast.updated" | "blast.deleted" | "blast.scheduled" | "blast.unscheduled" | "blast.sent" | "blast.paused" | "blast.resumed" | "blast.cancelled" | "settings.updated" | "subscriber.exported" | "subscriber.erased" | "user.invited" | "user.updated" | "user.signed_in" | "user.password_changed" | "user.totp_enabled" | "user.totp_disabled" | "user.invite_accepted" | "api_key.created" | "api_key.revoked";
+            /** @example blast */
+            subjectType: string;
+            subjectId: string | null;
+            /** @description What changed: field names, statuses, counts — never addresses or secrets */
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        AuditPageDto: {
+            items: components["schemas"]["AuditEventDto"][];
+            nextCursor: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -2448,7 +2807,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2457,7 +2816,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2550,7 +2909,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2559,7 +2918,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2635,7 +2994,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2644,7 +3003,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2737,7 +3096,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2746,7 +3105,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2814,7 +3173,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2823,7 +3182,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2898,7 +3257,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2907,7 +3266,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2977,7 +3336,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2986,7 +3345,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3061,7 +3420,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3070,7 +3429,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3149,7 +3508,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3158,7 +3517,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3233,7 +3592,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3242,7 +3601,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3308,7 +3667,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3317,7 +3676,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3390,7 +3749,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3399,7 +3758,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3476,7 +3835,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3485,7 +3844,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3560,7 +3919,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3569,7 +3928,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3633,7 +3992,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3642,7 +4001,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3710,7 +4069,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3719,7 +4078,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3794,7 +4153,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3803,7 +4162,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3867,7 +4226,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3876,7 +4235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3946,7 +4305,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3955,7 +4314,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4030,7 +4389,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4039,7 +4398,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4109,7 +4468,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4118,7 +4477,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4191,7 +4550,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4200,7 +4559,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4268,7 +4627,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4277,7 +4636,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4363,7 +4722,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4372,7 +4731,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4447,7 +4806,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4456,7 +4815,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4529,7 +4888,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4538,7 +4897,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4625,7 +4984,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4634,7 +4993,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4726,7 +5085,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4735,7 +5094,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5092,7 +5451,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5101,7 +5460,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5167,7 +5526,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5176,7 +5535,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5248,7 +5607,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5257,7 +5616,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5322,7 +5681,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5331,7 +5690,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5398,7 +5757,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5407,7 +5766,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5491,7 +5850,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5500,7 +5859,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5571,7 +5930,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5580,7 +5939,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5666,7 +6025,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5675,7 +6034,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5770,7 +6129,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5779,7 +6138,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5852,7 +6211,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5861,7 +6220,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5934,7 +6293,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5943,7 +6302,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6198,7 +6557,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6207,7 +6566,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6274,7 +6633,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6283,7 +6642,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6360,7 +6719,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6369,7 +6728,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6444,7 +6803,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6453,7 +6812,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6535,7 +6894,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6544,7 +6903,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6615,7 +6974,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6624,7 +6983,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6709,7 +7068,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6718,7 +7077,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6808,7 +7167,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6817,7 +7176,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6903,7 +7262,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6912,7 +7271,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6998,7 +7357,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7007,7 +7366,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7093,7 +7452,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7102,7 +7461,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7192,7 +7551,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7201,7 +7560,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7291,7 +7650,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7300,7 +7659,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7390,7 +7749,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7399,7 +7758,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7489,7 +7848,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7498,7 +7857,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7588,7 +7947,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7597,7 +7956,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7687,7 +8046,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7696,7 +8055,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7777,7 +8136,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7786,7 +8145,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7859,7 +8218,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7868,7 +8227,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7941,7 +8300,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7950,7 +8309,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8029,7 +8388,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8038,7 +8397,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8356,7 +8715,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8365,7 +8724,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8430,7 +8789,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8439,7 +8798,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8645,7 +9004,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8654,7 +9013,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8727,7 +9086,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8736,7 +9095,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8804,7 +9163,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8813,7 +9172,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8888,7 +9247,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, unknown or revoked API key */
+            /** @description Missing, unknown or revoked API key; or no live session */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8897,7 +9256,1227 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The key's role may not do this */
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    logIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginDto"];
+            };
+        };
+        responses: {
+            /** @description Signed in; Set-Cookie carries cloture_session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Wrong email or password; or a TOTP code is needed or wrong (details[0].path = "totp") */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many attempts for this account or address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    acceptInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInviteDto"];
+            };
+        };
+        responses: {
+            /** @description Signed in; Set-Cookie carries cloture_session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Invalid, used or expired token (details[0].path = "token"), or a bad password */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    logOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    logOutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordDto"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Current password wrong (details[0].path = "currentPassword") or new one too short/long */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    setUpTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpSetupDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Already on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    enableTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpCodeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Wrong code (details[0].path = "code") */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Already on, or no setup started */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    disableTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpCodeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"];
+                };
+            };
+            /** @description Wrong code (details[0].path = "code") */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"][];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    inviteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUserDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An account with this address already exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUserDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description That would leave no active admin */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    resendUserInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The account is disabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description Only this action */
+                action?: "blast.created" | "blast.updated" | "blast.deleted" | "blast.scheduled" | "blast.unscheduled" | "blast.sent" | "blast.paused" | "blast.resumed" | "blast.cancelled" | "settings.updated" | "subscriber.exported" | "subscriber.erased" | "user.invited" | "user.updated" | "user.signed_in" | "user.password_changed" | "user.totp_enabled" | "user.totp_disabled" | "user.invite_accepted" | "api_key.created" | "api_key.revoked";
+                /** @description Only events about this kind of subject */
+                subjectType?: string;
+                /** @description Only events about this subject (with subjectType, or alone) */
+                subjectId?: string;
+                /** @description Only this actor: a user or API key id, or its label (an address, `API key "name"`), case-insensitive */
+                actor?: string;
+                limit?: number;
+                /** @description Cursor from the previous page (nextCursor) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPageDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;

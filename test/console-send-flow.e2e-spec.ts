@@ -4,6 +4,7 @@ import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { bootApp, TestApp } from './support/app';
 import { configureOrganization, insertManySubscribers, insertSubscribers } from './support/blast-factories';
 import { SmtpSink } from './support/smtp-sink';
+import { asUser, createUser, signIn, TEST_PASSWORD } from './support/users';
 
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -48,25 +49,60 @@ describe('Organizer console: the send flow in Chromium (issue 14)', () => {
     await sink?.stop();
   });
 
-  /** A browser context whose pages record console errors and uncaught exceptions. */
-  async function consoleContext(role: 'admin' | 'viewer', width = 1280): Promise<{ context: BrowserContext; page: Page; errors: string[]; key: string }> {
-    const key = role === 'admin' ? t.adminKey : await t.createKey(role);
-    const context = await browser.newContext({ viewport: { width, height: 900 }, extraHTTPHeaders: { authorization: `Bearer ${key}` } });
-    await context.route('**/api/v1/auth/session', (route) =>
-      route.fulfill({ json: { user: { id: '00000000-0000-4000-8000-000000000001', email: `${role}@example.org`, name: null, role, totpEnabled: false }, csrfToken: 'x' } }),
-    );
+  /**
+   * A browser context whose pages record console errors, uncaught exceptions and every 4xx/5xx answer. Chromium logs
+   * each failed answer as a console error ("Failed to load resource"); those are checked through `failures` (each
+   * one expected), everything else the page logs as an error is a defect.
+   */
+  async function consoleContext(width = 1280): Promise<{ context: BrowserContext; page: Page; errors: string[]; failures: string[] }> {
+    const context = await browser.newContext({ viewport: { width, height: 900 } });
     const page = await context.newPage();
     const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    const failures: string[] = [];
+    let failedLoads = 0;
+    let failedAnswers = 0;
+    page.on('console', (m) => {
+      if (m.type() !== 'error') return;
+      if (m.text().startsWith('Failed to load resource:')) failedLoads++;
+      else errors.push(m.text());
+    });
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`));
-    return { context, page, errors, key };
+    page.on('response', (r) => {
+      if (r.status() < 400) return;
+      failedAnswers++;
+      failures.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+    });
+    page.on('close', () => failedLoads > failedAnswers && errors.push(`${failedLoads - failedAnswers} failed loads without a response`));
+    return { context, page, errors, failures };
+  }
+
+  /** Signs in through the console's form and waits for the blast list. */
+  async function signInThroughConsole(page: Page, email: string, password = TEST_PASSWORD): Promise<void> {
+    if (!page.url().startsWith(`${t.url}/console`)) await page.goto(`${t.url}/console`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Blasts' }).waitFor();
   }
 
   it('composes, previews, picks a segment, tests, sends to 200 and reads the stats and ledger', async () => {
-    const { context, page, errors } = await consoleContext('admin');
+    const organizer = await createUser(t, { email: 'ada@example.org', role: 'organizer', name: 'Ada Lovelace' });
+    const { context, page, errors, failures } = await consoleContext();
+
+    // Sign in: a wrong password is refused with the one message that says nothing about which accounts exist.
     await page.goto(`${t.url}/console`);
-    await page.getByRole('heading', { name: 'Blasts' }).waitFor();
+    await page.getByRole('heading', { name: 'Sign in to Cloture' }).waitFor();
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await page.getByLabel('Email').fill(organizer.email);
+    await page.getByLabel('Password').fill('not the password at all');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.getByRole('alert').textContent()).toBe('Wrong email or password');
+    // Signed out, the console asks for the session once (401) — and the wrong password is the only other refusal.
+    expect(failures.splice(0)).toEqual(['401 GET /api/v1/auth/session', '401 POST /api/v1/auth/login']);
+    await signInThroughConsole(page, organizer.email);
+    const [cookie] = (await context.cookies()).filter((c) => c.name === 'cloture_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    expect(await page.getByText('Ada Lovelace').count()).toBe(1);
     expect(await seriousA11yProblems(page)).toEqual([]);
 
     await page.getByRole('button', { name: 'New blast' }).click();
@@ -153,19 +189,26 @@ describe('Organizer console: the send flow in Chromium (issue 14)', () => {
     expect(new Set(delivered.map((m) => m.to[0])).size).toBe(200);
     expect(sink.to('rosa.parks@example.org')[0].parsed.text).toContain('Hello Rosa,');
 
+    // The audit log names the person who pressed Send.
+    const audit = await t.request('GET', `/api/v1/audit?subjectType=blast&subjectId=${blastId}&action=blast.sent`);
+    expect(audit.body.items).toHaveLength(1);
+    expect(audit.body.items[0]).toMatchObject({ actorType: 'user', actorId: organizer.id });
+
     // The report at a phone's width: nothing wider than the screen.
     await page.setViewportSize({ width: 375, height: 800 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
-    expect(errors).toEqual([]);
+    expect(failures).toEqual([]);
     await context.close();
+    expect(errors).toEqual([]);
   });
 
   it('shows a viewer the blasts without any send, pause or new-blast button, and the API refuses a viewer\'s send', async () => {
     const draft = await t.request('POST', '/api/v1/blasts', { body: { name: 'Viewer draft', subject: 'Hi', htmlBody: '<p>Hi</p>' } });
     const live = await t.request('POST', '/api/v1/blasts', { body: { name: 'Paused blast', subject: 'Hi', htmlBody: '<p>Hi</p>' } });
     await t.query(`UPDATE blasts SET status = 'paused', started_at = now() WHERE id = $1`, [live.body.id]);
-    const { context, page, errors, key } = await consoleContext('viewer', 375);
-    await page.goto(`${t.url}/console`);
+    const viewer = await createUser(t, { email: 'vic@example.org', role: 'viewer' });
+    const { context, page, errors, failures } = await consoleContext(375);
+    await signInThroughConsole(page, viewer.email);
     await page.getByRole('link', { name: 'Viewer draft' }).waitFor();
     expect(await page.getByRole('button', { name: 'New blast' }).count()).toBe(0);
     await page.getByRole('link', { name: 'Paused blast' }).click();
@@ -179,10 +222,12 @@ describe('Organizer console: the send flow in Chromium (issue 14)', () => {
     expect(await page.getByLabel('Subject').isDisabled()).toBe(true);
     expect(await seriousA11yProblems(page)).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
-    expect(errors).toEqual([]);
+    expect(failures).toEqual(['401 GET /api/v1/auth/session']);
     await context.close();
+    expect(errors).toEqual([]);
     // The buttons are absent because the API would refuse: a viewer cannot send or resume.
-    expect((await t.request('POST', `/api/v1/blasts/${draft.body.id}/send`, { key })).status).toBe(403);
-    expect((await t.request('POST', `/api/v1/blasts/${live.body.id}/resume`, { key })).status).toBe(403);
+    const session = await signIn(t, viewer.email);
+    expect((await asUser(t, session, 'POST', `/api/v1/blasts/${draft.body.id}/send`)).status).toBe(403);
+    expect((await asUser(t, session, 'POST', `/api/v1/blasts/${live.body.id}/resume`)).status).toBe(403);
   });
 });

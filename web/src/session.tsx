@@ -1,35 +1,16 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from 'react';
+import type { Schemas } from '../../client';
 import { api, setCsrfToken, unwrap, whenSessionLost } from './api';
 
-export type Role = 'admin' | 'organizer' | 'viewer';
-export interface User {
-  id: string;
-  email: string;
-  name: string | null;
-  role: Role;
-  totpEnabled: boolean;
-}
-interface SessionBody {
-  user: User;
-  csrfToken: string;
-}
-
-/**
- * The auth routes (accounts, issue 14) through the same client. They are typed loosely here until the committed
- * OpenAPI document lists them; the bodies are the documented ones.
- */
-type Loose = {
-  GET(path: string, init?: object): Promise<{ data?: unknown; error?: unknown; response: Response }>;
-  POST(path: string, init?: object): Promise<{ data?: unknown; error?: unknown; response: Response }>;
-};
-const auth = api as unknown as Loose;
+export type User = Schemas['SessionUserDto'];
+export type Role = User['role'];
+type SessionBody = Schemas['SessionDto'];
 
 export const authApi = {
-  session: () => unwrap(auth.GET('/api/v1/auth/session')) as Promise<SessionBody>,
-  login: (body: { email: string; password: string; totp?: string }) => unwrap(auth.POST('/api/v1/auth/login', { body })) as Promise<SessionBody>,
-  logout: () => unwrap(auth.POST('/api/v1/auth/logout', { body: {} })),
-  acceptInvite: (body: { token: string; password: string; name?: string }) =>
-    unwrap(auth.POST('/api/v1/auth/accept-invite', { body })) as Promise<SessionBody>,
+  session: () => unwrap(api.GET('/api/v1/auth/session')),
+  login: (body: Schemas['LoginDto']) => unwrap(api.POST('/api/v1/auth/login', { body })),
+  logout: () => unwrap(api.POST('/api/v1/auth/logout')),
+  acceptInvite: (body: Schemas['AcceptInviteDto']) => unwrap(api.POST('/api/v1/auth/accept-invite', { body })),
 };
 
 interface SessionState {
