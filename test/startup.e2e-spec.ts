@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { adminQuery, runId, serverUrl } from './support/test-database';
 import { freePort, startNode, waitUntil } from './support/process';
 
@@ -53,9 +54,18 @@ describe('Startup (OPS-3, OPS-4)', () => {
     const p = startNode('dist/main.js', [], { ...baseEnv(), MIGRATE_ON_START: 'false', PORT: String(await freePort()) });
     expect(await p.exited).toBe(1);
     expect(p.output()).toContain('npm run migration:run');
-    // The database itself was created (first run needs no manual step), but holds no schema.
-    const tables = await adminQuery(`SELECT 1 FROM pg_database WHERE datname = $1`, [dbName]);
-    expect(tables).toHaveLength(1);
+    // The database itself was created (first run needs no manual step), but holds no schema: no table but the
+    // migration history TypeORM creates when it looks for pending migrations, and that one empty.
+    expect(await adminQuery(`SELECT 1 FROM pg_database WHERE datname = $1`, [dbName])).toHaveLength(1);
+    const db = new Client({ connectionString: serverUrl(dbName) });
+    await db.connect();
+    try {
+      const { rows } = await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')`);
+      expect(rows).toEqual([{ table_name: 'migrations' }]);
+      expect((await db.query(`SELECT count(*)::int AS n FROM migrations`)).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await db.end();
+    }
   });
 
   it('creates and migrates the database, serves api + worker, and stops cleanly on SIGTERM', async () => {

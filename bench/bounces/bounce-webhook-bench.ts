@@ -1,7 +1,7 @@
 /**
  * COMP-3 intake bench: how fast the signed bounce webhook applies events (a provider's burst after a big blast).
  *
- *   node bench/bounces/run.js [--seconds 10] [--connections 20] [--subscribers 200000]
+ *   npm run bench:bounces -- [--seconds 10] [--connections 20] [--subscribers 200000]
  *
  * Dedicated database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/cloture_bench_bounces), dropped,
  * created and migrated each run; the real api (ApiModule on Fastify: throttler, helmet, raw-body HMAC guard, validation).
@@ -136,7 +136,7 @@ export async function main(): Promise<void> {
     .join('\n');
   const md = `# Bounce webhook bench (COMP-3)
 
-Run ${started} — \`node bench/bounces/run.js --seconds ${SECONDS} --connections ${CONNECTIONS} --subscribers ${SUBSCRIBERS}\`
+Run ${started} — \`npm run bench:bounces -- --seconds ${SECONDS} --connections ${CONNECTIONS} --subscribers ${SUBSCRIBERS}\`
 on ${cpus().length} CPU(s), load ${loadBefore} before the run (the machine is shared; figures are indicative).
 
 | scenario | requests/s | events/s | p50 ms | p99 ms | 2xx | non-2xx | errors |
@@ -151,4 +151,11 @@ its size in round trips; under this machine's load the per-event cost dominates,
 `;
   writeFileSync(join(__dirname, 'latest.md'), md);
   console.log(md);
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

@@ -1,9 +1,9 @@
 /**
  * PERF-5 / SUB-4 bench: import a 1,000,000-row CSV through the real api and worker.
  *
- *   node bench/import/run.js              # generate the CSV once (os.tmpdir), import it twice (new list, then re-import)
- *   node bench/import/run.js --regen      # generate the CSV again
- *   node bench/import/run.js --no-reimport
+ *   npm run bench:import                 # generate the CSV once (os.tmpdir), import it twice (new list, then re-import)
+ *   npm run bench:import -- --regen      # generate the CSV again
+ *   npm run bench:import -- --no-reimport
  *
  * Starts the api (src/main.ts) and one worker (src/worker.ts) as separate processes — the scale-out shape — on a
  * dedicated, freshly created database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/cloture_bench_import)
@@ -77,7 +77,7 @@ async function recreateDatabase(): Promise<void> {
 }
 
 function start(entry: string, logLevel = 'warn'): ChildProcess {
-  const child = spawn(process.execPath, [join(__dirname, 'run.js'), entry], {
+  const child = spawn(process.execPath, ['--disable-proto=throw', '-r', join(__dirname, '..', 'support', 'register.js'), entry], {
     cwd: join(__dirname, '..', '..'),
     env: {
       ...process.env,
@@ -224,7 +224,7 @@ export async function main(): Promise<void> {
       '',
       `## CSV import, 1,000,000 rows (SUB-4, PERF-5) — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
       '',
-      `Command: \`node bench/import/run.js\` — api and one worker as separate processes (src/main.ts, src/worker.ts),`,
+      `Command: \`npm run bench:import\` — api and one worker as separate processes (src/main.ts, src/worker.ts),`,
       `fresh database, file ${(statSync(CSV_PATH).size / 1e6).toFixed(1)} MB streamed as a text/csv body; ${cpus().length} cores,`,
       `${Math.round(totalmem() / 2 ** 30)} GB RAM, shared with other work. Seconds = upload start → import completed.`,
       '',
@@ -248,4 +248,11 @@ export async function main(): Promise<void> {
     apiProc.kill('SIGTERM');
     workerProc.kill('SIGTERM');
   }
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * PERF-4 bench: the RFC 8058 one-click unsubscribe endpoint and the unsubscribe page on loopback.
  *
- *   node bench/one-click/run.js [--seconds 10] [--connections 50] [--subscribers 300000]
+ *   npm run bench:one-click -- [--seconds 10] [--connections 50] [--subscribers 300000]
  *
  * Uses a dedicated database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/cloture_bench_one_click),
  * dropped, created and migrated with the real migrations each run, and a Redis key prefix of its own. Boots the real
@@ -153,7 +153,7 @@ export async function main(): Promise<void> {
       `app, PostgreSQL, Redis and load generator on the same machine · load average ${loadBefore} at start, ` +
       `${loadavg()[0].toFixed(1)} at end (other work on the machine skews every figure)`,
     ``,
-    `Command: \`node bench/one-click/run.js --seconds ${SECONDS} --connections ${CONNECTIONS} --subscribers ${SUBSCRIBERS}\``,
+    `Command: \`npm run bench:one-click -- --seconds ${SECONDS} --connections ${CONNECTIONS} --subscribers ${SUBSCRIBERS}\``,
     ``,
     `| scenario | req/s | p50 ms | p99 ms | max ms | 2xx | non-2xx | errors |`,
     `|---|---:|---:|---:|---:|---:|---:|---:|`,
@@ -171,4 +171,11 @@ export async function main(): Promise<void> {
   ];
   writeFileSync(join(__dirname, 'latest.md'), lines.join('\n'));
   console.log(lines.join('\n'));
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * PERF-4 bench: public petition signing and the hosted page on loopback.
  *
- *   node bench/petition-sign/run.js [--seconds 10] [--connections 50]
+ *   npm run bench:petition-sign -- [--seconds 10] [--connections 50]
  *
  * Uses a dedicated database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/cloture_bench_petition_sign),
  * dropped, created and migrated with the real migrations each run (the roster snapshot loads on first start), and a
@@ -167,7 +167,7 @@ export async function main(): Promise<void> {
       `Redis and load generator on the same machine · load average ${loadBefore} at start, ${loadavg()[0].toFixed(1)} at end ` +
       `(other work on the machine skews every figure)`,
     ``,
-    `Command: \`node bench/petition-sign/run.js --seconds ${SECONDS} --connections ${CONNECTIONS}\``,
+    `Command: \`npm run bench:petition-sign -- --seconds ${SECONDS} --connections ${CONNECTIONS}\``,
     ``,
     `| scenario | req/s | p50 ms | p99 ms | max ms | 2xx | non-2xx | errors |`,
     `|---|---:|---:|---:|---:|---:|---:|---:|`,
@@ -180,4 +180,11 @@ export async function main(): Promise<void> {
   ];
   writeFileSync(join(__dirname, 'latest.md'), lines.join('\n'));
   console.log(lines.join('\n'));
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

@@ -1,17 +1,17 @@
 /**
  * PERF-3 / SEG bench: segment counts over 1,000,000 subscribers.
  *
- *   node bench/segments/run.js            # seeds once (COPY), then times; reuses the seeded database afterwards
- *   node bench/segments/run.js --reseed   # drop and seed again
- *   node bench/segments/run.js --runs 15  # measured runs per query (default 9, after 2 warm-ups)
+ *   npm run bench:segments               # seeds once (COPY), then times; reuses the seeded database afterwards
+ *   npm run bench:segments -- --reseed   # drop and seed again
+ *   npm run bench:segments -- --runs 15  # measured runs per query (default 9, after 2 warm-ups)
  *
  * Uses a dedicated database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/cloture_bench_segments),
  * migrated with the real migrations, never the dev database. Each count is the exact SQL SegmentsService runs
  * (countMembersSql(buildSegmentQuery(rules))). The baseline is a plain `SELECT count(*) FROM subscribers` in the
  * same run. Writes the result table to bench/segments/latest.md and the EXPLAIN (ANALYZE, BUFFERS) plans to
- * bench/segments/plans.txt (the committed plans-*.txt are copies from the runs quoted in bench/RESULTS.md).
+ * bench/out/segments-plans.txt (not committed; the committed plans-*.txt are copies from the runs quoted in bench/RESULTS.md).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -280,7 +280,7 @@ export async function main(): Promise<void> {
   const load = `1-min load average ${loadBefore} before, ${loadavg()[0].toFixed(1)} after (other sessions share the machine)`;
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM; ${settings}`;
   const table = [
-    `Command: \`node bench/segments/run.js${RESEED ? ' --reseed' : ''}${args.includes('--runs') ? ` --runs ${RUNS}` : ''}\` — ${new Date().toISOString()}`,
+    `Command: \`npm run bench:segments${RESEED || args.includes('--runs') ? ' --' : ''}${RESEED ? ' --reseed' : ''}${args.includes('--runs') ? ` --runs ${RUNS}` : ''}\` — ${new Date().toISOString()}`,
     `Machine: ${machine}; ${load}`,
     `Database: ${new URL(DB_URL).host}/${new URL(DB_URL).pathname.slice(1)}`,
     `Data: ${ROWS.toLocaleString('en-US')} subscribers (85 % subscribed), COPY-seeded; signatures: ${petitionNote}. ${RUNS} measured rounds after ${WARMUPS} warm-up rounds (round-robin over the cases), wall time at the client (pg, loopback). Last column: CPU time of the server backend per count, mean of ${CPU_RUNS}, parallel workers off (/proc; unaffected by waiting for a core).`,
@@ -293,6 +293,14 @@ export async function main(): Promise<void> {
     ),
   ].join('\n');
   writeFileSync(join(__dirname, 'latest.md'), `${table}\n`);
-  writeFileSync(join(__dirname, 'plans.txt'), plans.join('\n'));
-  console.log(`\n${table}\n\nplans: bench/segments/plans.txt`);
+  mkdirSync(join(__dirname, '..', 'out'), { recursive: true });
+  writeFileSync(join(__dirname, '..', 'out', 'segments-plans.txt'), plans.join('\n'));
+  console.log(`\n${table}\n\nplans: bench/out/segments-plans.txt`);
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

@@ -1,10 +1,11 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditService } from '../audit/audit.service';
 import { ApiKeyAuth, CurrentCaller, Roles } from '../core/http/auth.decorators';
 import type { Caller } from '../core/http/caller';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
+import { uuidParam } from '../core/http/uuid';
 
 @ApiTags('api-keys')
 @ApiKeyAuth()
@@ -35,7 +36,7 @@ export class ApiKeysController {
   @Delete(':id')
   @ApiOperation({ summary: 'Revoke an API key (it stops working at once; revoking twice is a no-op)' })
   @ApiOkResponse({ type: ApiKeyDto })
-  async revoke(@Param('id', new ParseUUIDPipe()) id: string, @CurrentCaller() caller: Caller) {
+  async revoke(@Param('id', uuidParam()) id: string, @CurrentCaller() caller: Caller) {
     const key = await this.apiKeys.revoke(id);
     await this.audit.record(caller, 'api_key.revoked', { type: 'api_key', id });
     return key;

@@ -71,11 +71,13 @@ export class BlastSenderService implements OnModuleDestroy {
     private readonly env: Env,
     private readonly lease: WorkerLeaseService,
     @Optional() private readonly bounces?: BouncesService,
-  ) {
-    // Graceful shutdown (OPS-4): stop taking new messages at once; the running batch flushes and hands back the rest.
-    process.once('SIGTERM', () => (this.stopping = true));
-  }
+  ) {}
 
+  /**
+   * Graceful shutdown (OPS-4), through Nest's shutdown hooks: the first hook of app.close() (before Bull closes its
+   * queues in onApplicationShutdown) stops the loop taking new messages; the running batch flushes and hands back
+   * the rest.
+   */
   onModuleDestroy(): void {
     this.stopping = true;
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, StreamableFile } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -34,8 +34,9 @@ import {
   UpdateBlastDto,
   ValidationResultDto,
 } from './dto/blast.dto';
+import { uuidParam } from '../core/http/uuid';
 
-const Id = () => Param('id', new ParseUUIDPipe());
+const Id = () => Param('id', uuidParam());
 
 @ApiTags('blasts')
 @ApiKeyAuth()

@@ -38,6 +38,8 @@ import {
   SentTimelineDto,
   UpdateBlastDto,
 } from './dto/blast.dto';
+import { isForeignKeyViolation } from '../core/database/database-errors';
+import { cursorTimestampSql, decodeCursor, encodeCursor } from '../core/database/keyset-cursor';
 
 const LEDGER_EXPORT_PAGE = 5000;
 const LEDGER_CSV_COLUMNS = ['subscriberId', 'email', 'status', 'skipReason', 'attempts', 'responseCode', 'response', 'messageId', 'possibleDuplicate', 'sentAt'] as const;
@@ -66,7 +68,6 @@ function csvCell(v: unknown): string {
 
 const SAMPLE_SUBSCRIBER_ID = '00000000-0000-4000-8000-000000000000';
 const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
-const pgCode = (e: unknown) => (e as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (e as { code?: string }).code;
 
 /** Blasts as organizers see them (MSG-1..5, MSG-9, MSG-10): compose, validate, preview, schedule, control, report. */
 @Injectable()
@@ -106,13 +107,12 @@ export class BlastsService implements OnModuleInit {
     const where: string[] = [];
     if (q.status) where.push(`status = $${params.push(q.status)}`);
     if (q.cursor) {
-      const [at, id] = Buffer.from(q.cursor, 'base64url').toString().split('|');
-      if (!id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id)) throw new BadRequestException('cursor is not valid');
+      const { at, id } = decodeCursor(q.cursor);
       where.push(`(created_at, id) < ($${params.push(at)}::timestamptz, $${params.push(id)}::uuid)`);
     }
     // blasts_created_idx (created_at DESC, id DESC)
-    const ids: { id: string; created_at: Date }[] = await this.db.query(
-      `SELECT id, created_at FROM blasts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const ids: { id: string; cursor_at: string }[] = await this.db.query(
+      `SELECT id, ${cursorTimestampSql('created_at')} AS cursor_at FROM blasts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`,
       params,
     );
@@ -122,7 +122,7 @@ export class BlastsService implements OnModuleInit {
     const last = page[page.length - 1];
     return {
       items: page.map((r) => BlastsService.toDto(byId.get(r.id)!)),
-      nextCursor: ids.length > limit ? Buffer.from(`${last.created_at.toISOString()}|${last.id}`).toString('base64url') : null,
+      nextCursor: ids.length > limit ? encodeCursor(last.cursor_at, last.id) : null,
     };
   }
 
@@ -430,7 +430,7 @@ export class BlastsService implements OnModuleInit {
     try {
       return await this.blasts.save(blast);
     } catch (e) {
-      if (pgCode(e) === '23503') throw new BadRequestException('segmentId or topicId does not exist');
+      if (isForeignKeyViolation(e)) throw new BadRequestException('segmentId or topicId does not exist');
       throw e;
     }
   }

@@ -1,9 +1,10 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth } from '../core/http/auth.decorators';
 import { ErrorResponseDto } from '../core/http/error-response.dto';
 import { BouncesService } from './bounces.service';
 import { BlastDeliverabilityDto, BounceEventPageDto, ListBounceEventsQueryDto } from './dto/bounce-event.dto';
+import { uuidParam } from '../core/http/uuid';
 
 /** What the organizer sees of bounces and complaints (COMP-3). */
 @ApiTags('bounces')
@@ -24,7 +25,7 @@ export class BouncesController {
   @ApiOperation({ summary: 'Deliverability of one blast: bounces, complaint rate, policy rejections, automatic pause reason' })
   @ApiOkResponse({ type: BlastDeliverabilityDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  blast(@Param('blastId', new ParseUUIDPipe()) blastId: string): Promise<BlastDeliverabilityDto> {
+  blast(@Param('blastId', uuidParam('blastId')) blastId: string): Promise<BlastDeliverabilityDto> {
     return this.bounces.deliverability(blastId);
   }
 }

@@ -10,8 +10,8 @@ import { PetitionsService } from './petitions.service';
 import { SettingsService } from '../settings/settings.service';
 import { organizationFooter, SignaturesService } from './signatures.service';
 import { SigningRateLimitGuard } from './signing-rate-limit.guard';
+import { isUuid } from '../core/http/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REF = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The hosted petition page (PET-3): GET shows it, the form POSTs back to the same address. */
@@ -32,7 +32,7 @@ export class PetitionPageController {
     if (!petition) return;
     // Link parameters ride along in hidden fields; malformed ones are dropped rather than failing the page.
     const values = {
-      blast: typeof query.blast === 'string' && UUID.test(query.blast) ? query.blast : undefined,
+      blast: isUuid(query.blast) ? query.blast : undefined,
       referralCode: typeof query.ref === 'string' && REF.test(query.ref) ? query.ref : undefined,
     };
     return this.send(reply, 200, await this.page(petition, { values }));

@@ -1,3 +1,4 @@
+import { cursorTimestampSql } from '../core/database/keyset-cursor';
 /**
  * The petitions module's SQL, with the index each statement relies on (see migration 1763821000000-Petitions).
  */
@@ -50,7 +51,7 @@ export const INSERT_SIGNATURE_TARGETS_SQL = `
  * packet time, petition_signature_targets_role_idx). Keyset-paged by (created_at, id).
  */
 export const DELIVERY_PAGE_SQL = `
-  SELECT s.id, s.first_name, s.last_name, s.state, s.zip, s.comment, s.created_at, s.created_at::text AS cursor_at,
+  SELECT s.id, s.first_name, s.last_name, s.state, s.zip, s.comment, s.created_at, ${cursorTimestampSql('s.created_at')} AS cursor_at,
     (SELECT t.role FROM petition_signature_targets t
       WHERE t.signature_id = s.id AND t.role = ANY($3::text[]) ORDER BY t.role LIMIT 1) AS via_role
   FROM petition_signatures s
@@ -65,7 +66,7 @@ export const DELIVERY_PAGE_SQL = `
 export const SIGNATURE_PAGE_SQL = `
   SELECT s.id, s.email, s.first_name AS "firstName", s.last_name AS "lastName", s.zip, s.state, s.comment,
     s.opted_in AS "optedIn", s.referral_code AS "referralCode", s.blast_id AS "blastId", s.subscriber_id AS "subscriberId",
-    s.created_at AS "createdAt", s.created_at::text AS "cursorAt",
+    s.created_at AS "createdAt", ${cursorTimestampSql('s.created_at')} AS "cursorAt",
     COALESCE((SELECT array_agg(DISTINCT t.bioguide_id) FROM petition_signature_targets t WHERE t.signature_id = s.id), '{}') AS targets
   FROM petition_signatures s
   WHERE s.petition_id = $1

@@ -16,6 +16,7 @@ import {
 } from './petition-queries';
 import { STATE_NAMES } from './petition-targets';
 import { PetitionsService } from './petitions.service';
+import { decodeCursor, encodeCursor } from '../core/database/keyset-cursor';
 
 const PACKET_PAGE = 1000;
 
@@ -34,7 +35,7 @@ export class PetitionReportsService {
   async signatures(idOrSlug: string, query: { limit?: number; cursor?: string }) {
     const petition = await this.petitions.get(idOrSlug);
     const limit = query.limit ?? 50;
-    const [at, id] = query.cursor ? decodeCursor(query.cursor) : [null, null];
+    const { at, id } = query.cursor ? decodeCursor(query.cursor) : { at: null, id: null };
     const rows: (Record<string, unknown> & { cursorAt: string; id: string })[] = await this.dataSource.query(SIGNATURE_PAGE_SQL, [
       petition.id, at, id, limit + 1,
     ]);
@@ -104,16 +105,4 @@ export class PetitionReportsService {
     const stream = source.pipe(csv);
     return { filename: `${petition.slug}-${senator.bioguideId}.csv`, stream, senator };
   }
-}
-
-function encodeCursor(at: string, id: string): string {
-  return Buffer.from(`${at}|${id}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!at || !id || !/^[0-9a-f-]{36}$/i.test(id) || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(at)) {
-    throw new BadRequestException({ message: 'cursor: not a cursor from this list', details: [{ path: 'cursor', message: 'invalid cursor' }] });
-  }
-  return [at, id];
 }

@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { Env } from '../core/config/env';
 import { FieldError, RequestValidationException } from '../core/http/validation';
 import { ROLE_LABELS } from '../legislators/leadership-roles';
@@ -11,10 +11,11 @@ import { renderPetitionBody, thankYouTemplateProblems } from './petition-content
 import { COUNT_SIGNATURES_MANY_SQL, COUNT_SIGNATURES_SQL } from './petition-queries';
 import { AddressedSenator, dedupeTargets, PetitionTarget, senatorLabel } from './petition-targets';
 import { Petition } from './petition.entity';
+import { isUniqueViolation } from '../core/database/database-errors';
+import { isUuid } from '../core/http/uuid';
 
 /** Anything that cannot be a slug is simply not found (and never reaches SQL). */
 const isSlug = (s: unknown): s is string => typeof s === 'string' && s.length <= 100 && SLUG_PATTERN.test(s.toLowerCase());
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A target as pages and the JSON show it, resolved against the roster now. */
 export interface ResolvedTarget {
@@ -98,7 +99,7 @@ export class PetitionsService {
 
   /** By id (uuid) or slug; 404 otherwise. */
   async get(idOrSlug: string): Promise<Petition> {
-    const petition = UUID.test(idOrSlug)
+    const petition = isUuid(idOrSlug)
       ? await this.petitions.findOne({ where: { id: idOrSlug } })
       : isSlug(idOrSlug)
         ? await this.petitions.findOne({ where: { slug: idOrSlug.toLowerCase() } })
@@ -232,7 +233,7 @@ export class PetitionsService {
     try {
       return await this.petitions.save(petition);
     } catch (e) {
-      if (e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23505') {
+      if (isUniqueViolation(e)) {
         throw new ConflictException(`The slug "${petition.slug}" is already used by another petition`);
       }
       throw e;

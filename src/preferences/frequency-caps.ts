@@ -1,16 +1,12 @@
 /**
- * Frequency caps (PREF-2..4): the one place the rules are written down. The blast freeze applies them set-based in
- * SQL (`capCountsSql` + `capSkipSql`), the send loop re-checks them per recipient just before each message, and
- * `capSkipReason` states the same rules in plain TypeScript for unit tests and previews.
+ * Frequency caps (PREF-2..4): the one place the rules are written down, as SQL. The blast freeze applies them
+ * set-based (`freezeCapJoinsSql` + `capSkipSql`) and the send loop re-checks them per recipient just before each
+ * message (`capCountsSql` + `capSkipSql`); `test/frequency-caps.e2e-spec.ts` runs both forms against PostgreSQL.
  *
  * What counts: every blast delivery to the person, whatever its priority, that was sent — or is frozen and not yet
  * sent (pending/sending). Counting frozen-but-unsent rows is what makes two concurrently frozen blasts unable to
  * both take a `weekly` subscriber (freezes are serialized by an advisory lock, so the second sees the first's rows).
  */
-import type { Frequency } from '../subscribers/subscriber.entity';
-
-export type BlastPriority = 'normal' | 'important';
-export type CapSkipReason = 'frequency_cap' | 'org_cap';
 
 /** Rolling windows, in days, of the capped frequencies: at most one blast per window. */
 export const FREQUENCY_WINDOW_DAYS: Readonly<Record<'weekly' | 'monthly', number>> = { weekly: 7, monthly: 30 };
@@ -18,27 +14,6 @@ export const FREQUENCY_WINDOW_DAYS: Readonly<Record<'weekly' | 'monthly', number
 export const ORG_CAP_WINDOW_HOURS = 24;
 /** Delivery statuses that count towards a cap. */
 export const CAP_COUNTED_STATUSES = ['pending', 'sending', 'sent'] as const;
-
-export interface RecentDeliveries {
-  /** Counted deliveries in the last 24 h, 7 days and 30 days. */
-  day: number;
-  week: number;
-  month: number;
-}
-
-/** The cap rule that stops this blast reaching this person, or null when it may go. */
-export function capSkipReason(
-  frequency: Frequency,
-  priority: BlastPriority,
-  recent: RecentDeliveries,
-  orgCapPerDay: number | null,
-): CapSkipReason | null {
-  if (frequency === 'important_only' && priority !== 'important') return 'frequency_cap';
-  if (frequency === 'weekly' && recent.week >= 1) return 'frequency_cap';
-  if (frequency === 'monthly' && recent.month >= 1) return 'frequency_cap';
-  if (orgCapPerDay !== null && recent.day >= orgCapPerDay) return 'org_cap';
-  return null;
-}
 
 /**
  * Per subscriber, counted deliveries of OTHER blasts in the three windows, as a derived table
@@ -70,7 +45,7 @@ export function capCountsSql(
 /**
  * A CASE expression giving 'frequency_cap', 'org_cap' or NULL, over the subscriber `s`, the counts row `rc`
  * (from `capCountsSql`, LEFT JOINed: NULL means none), the blast's priority `$priorityParam` and the org cap
- * `$orgCapParam` (NULL: no cap). Mirrors `capSkipReason`.
+ * `$orgCapParam` (NULL: no cap).
  */
 export function capSkipSql(
   priorityParam: string,

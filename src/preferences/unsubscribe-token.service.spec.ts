@@ -1,4 +1,4 @@
-import { loadEnv } from '../core/config/env';
+import { Env, loadEnv } from '../core/config/env';
 import { PreferenceLinksService } from './preference-links.service';
 import { TEST_LINK_SUBSCRIBER_ID, UnsubscribeTokenService } from './unsubscribe-token.service';
 
@@ -139,5 +139,22 @@ describe('PreferenceLinksService', () => {
     const links = new PreferenceLinksService(env, new UnsubscribeTokenService(env)).forRecipient(SUBSCRIBER);
     expect(links.unsubscribeUrl).toMatch(/^https:\/\/example\.org\/campaign\/unsubscribe\/[A-Za-z0-9_-]{47}$/);
     expect(links.preferencesUrl).toMatch(/^https:\/\/example\.org\/campaign\/preferences\/[A-Za-z0-9_-]{47}$/);
+  });
+});
+
+describe('UnsubscribeTokenService known tokens', () => {
+  // Printed before the service moved onto the shared SignedTokenCodec: links in emails already sent keep working.
+  it('signs exactly the tokens it signed before', () => {
+    const env = { tokenSecret: 'a-fixed-secret-for-token-vectors-0123456789', TOKEN_PREVIOUS_SECRETS: [] as string[] } as unknown as Env;
+    const links = new UnsubscribeTokenService(env);
+    const subscriberId = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+    const blastId = '9b2d7c1e-6a55-4c1f-8f0e-2b7a4c9d1e00';
+    expect(links.sign({ subscriberId, purpose: 'preferences' })).toBe('EFTDPyUE4E-JQdOaDAMF6CwzAXf5vktC-47-zXWQg3uwsGc');
+    expect(links.sign({ subscriberId, purpose: 'unsubscribe', blastId })).toBe(
+      'E1TDPyUE4E-JQdOaDAMF6CwzAZstfB5qVUwfjw4rekydHgCb_APukAMT-pzjVXJwK9dI',
+    );
+    expect(links.sign({ subscriberId: '00000000-0000-0000-0000-000000000000', purpose: 'unsubscribe', blastId, test: true })).toBe(
+      'F1TDAAAAAAAAAAAAAAAAAAAAAJstfB5qVUwfjw4rekydHgBNluJNTfADfTXd27pUBApb',
+    );
   });
 });

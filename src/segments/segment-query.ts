@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { CUSTOM_FIELD_NAME_RULE, isCustomFieldName } from '../subscribers/subscriber-fields';
 import { isUspsState } from '../subscribers/zip-states';
+import { isUuid } from '../core/http/uuid';
 
 /**
  * The segment rule language (SEG-1) and its compiler to SQL (SEG-2) — the ONLY place rules become SQL.
@@ -146,7 +147,6 @@ const RULE_KINDS = [
 type RuleKind = (typeof RULE_KINDS)[number];
 const COMPANION_KEYS: Partial<Record<RuleKind, readonly string[]>> = { field: ['op', 'value'], custom: ['op', 'value'] };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /**
@@ -304,7 +304,7 @@ class Compiler {
   }
 
   private uuid(value: unknown, path: string, what: string): string | undefined {
-    if (typeof value !== 'string' || !UUID.test(value)) return void this.fail(path, `must be ${what} (uuid)`);
+    if (typeof value !== 'string' || !isUuid(value)) return void this.fail(path, `must be ${what} (uuid)`);
     return value.toLowerCase();
   }
 
@@ -497,7 +497,7 @@ class Compiler {
     const ref = this.text(value, path, 'a petition id or slug');
     if (ref === undefined) return FALSE_SQL;
     let petition: string;
-    if (UUID.test(ref)) {
+    if (isUuid(ref)) {
       if (this.references && !this.references.petitions.has(ref.toLowerCase())) return this.missing('petition', ref, path);
       petition = this.param(ref.toLowerCase(), 'uuid');
     } else if (this.petitionIdsBySlug) {
@@ -598,7 +598,7 @@ function walkRules(rules: unknown, visit: (node: Record<string, unknown>) => voi
 export function segmentReferences(rules: unknown): string[] {
   const found = new Set<string>();
   walkRules(rules, (node) => {
-    if (typeof node.segment === 'string' && UUID.test(node.segment)) found.add(node.segment.toLowerCase());
+    if (typeof node.segment === 'string' && isUuid(node.segment)) found.add(node.segment.toLowerCase());
   });
   return [...found];
 }
@@ -607,7 +607,7 @@ export function segmentReferences(rules: unknown): string[] {
 export function referencedIds(rules: unknown): { petitions: string[]; blasts: string[]; topics: string[] } {
   const out = { petitions: new Set<string>(), blasts: new Set<string>(), topics: new Set<string>() };
   walkRules(rules, (node) => {
-    const add = (set: Set<string>, v: unknown) => typeof v === 'string' && UUID.test(v) && set.add(v.toLowerCase());
+    const add = (set: Set<string>, v: unknown) => typeof v === 'string' && isUuid(v) && set.add(v.toLowerCase());
     add(out.petitions, node.signed);
     add(out.blasts, node.received);
     add(out.topics, node.topicOptedOut);
@@ -620,7 +620,7 @@ export function petitionSlugReferences(rules: unknown): string[] {
   const found = new Set<string>();
   walkRules(rules, (node) => {
     const v = node.signed;
-    if (typeof v === 'string' && v.length > 0 && v.length <= MAX_TEXT && !UUID.test(v) && !v.includes('\u0000')) found.add(v.toLowerCase());
+    if (typeof v === 'string' && v.length > 0 && v.length <= MAX_TEXT && !isUuid(v) && !v.includes('\u0000')) found.add(v.toLowerCase());
   });
   return [...found];
 }

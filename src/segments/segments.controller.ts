@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -13,8 +13,9 @@ import { ApiKeyAuth, Roles } from '../core/http/auth.decorators';
 import { ErrorResponseDto } from '../core/http/error-response.dto';
 import { CreateSegmentDto, PreviewSegmentDto, SegmentCountDto, SegmentDto, UpdateSegmentDto } from './dto/segment.dto';
 import { SegmentsService } from './segments.service';
+import { uuidParam } from '../core/http/uuid';
 
-const uuid = new ParseUUIDPipe();
+const uuid = uuidParam();
 
 @ApiTags('segments')
 @ApiKeyAuth()

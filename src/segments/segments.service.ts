@@ -15,6 +15,7 @@ import {
   SegmentRuleError,
   segmentReferences,
 } from './segment-query';
+import { isForeignKeyViolation, isStatementTimeout, isUniqueViolation } from '../core/database/database-errors';
 
 const SAMPLE_SIZE = 10;
 /** A count that runs longer than this is cancelled (a runaway tree must not hold a connection). */
@@ -23,7 +24,6 @@ const COUNT_TIMEOUT_MS = 30_000;
 const SEGMENT_WRITE_LOCK = 0x5e6_0001;
 const MAX_LOADED_SEGMENTS = 200;
 
-const pgCode = (e: unknown) => (e as { code?: string; driverError?: { code?: string } }).code ?? (e as { driverError?: { code?: string } }).driverError?.code;
 
 @Injectable()
 export class SegmentsService {
@@ -233,7 +233,7 @@ export class SegmentsService {
         return { count, sample };
       });
     } catch (e) {
-      if (pgCode(e) === '57014') throw new ServiceUnavailableException('Counting this segment took too long; try a narrower rule');
+      if (isStatementTimeout(e)) throw new ServiceUnavailableException('Counting this segment took too long; try a narrower rule');
       throw e;
     }
   }
@@ -252,8 +252,8 @@ export class SegmentsService {
         return work(m);
       });
     } catch (e) {
-      if (pgCode(e) === '23505') throw new ConflictException('A segment with this name already exists');
-      if (pgCode(e) === '23503') throw new ConflictException('This segment is used by a blast and cannot be deleted');
+      if (isUniqueViolation(e)) throw new ConflictException('A segment with this name already exists');
+      if (isForeignKeyViolation(e)) throw new ConflictException('This segment is used by a blast and cannot be deleted');
       throw e;
     }
   }

@@ -6,7 +6,7 @@ import {
   Get,
   HttpCode,
   Param,
-  ParseUUIDPipe,
+ 
   Patch,
   Post,
   Query,
@@ -34,8 +34,9 @@ import {
 } from './dto/subscriber.dto';
 import { SubscriberExportService } from './subscriber-export.service';
 import { SubscribersService } from './subscribers.service';
+import { uuidParam } from '../core/http/uuid';
 
-const uuid = new ParseUUIDPipe();
+const uuid = uuidParam();
 
 @ApiTags('subscribers')
 @ApiKeyAuth()

@@ -30,6 +30,9 @@ import {
 } from './subscriber-queries';
 import { FREQUENCIES, Frequency, Subscriber, SubscriberStatus } from './subscriber.entity';
 import { stateForZip } from './zip-states';
+import { isUniqueViolation } from '../core/database/database-errors';
+import { isUuid } from '../core/http/uuid';
+import { cursorTimestampSql, decodeCursor, encodeCursor } from '../core/database/keyset-cursor';
 
 export { normalizeEmail } from '../core/mail/email-address';
 
@@ -79,6 +82,9 @@ export type UpsertSubscriberResult =
   | { subscriber: Subscriber; created: boolean; previousStatus: SubscriberStatus | null; skipped?: undefined }
   | { subscriber: null; created: false; previousStatus: null; skipped: 'not_subscribed' | 'suppressed' };
 
+/** Statuses that never receive anything, not even transactional mail (PREF-5). */
+const NEVER_MAIL_STATUSES = ['bounced', 'complained'];
+
 /** Suppression keys are derived from the token secret, never equal to it (one key per purpose). */
 const SUPPRESSION_KEY_LABEL = 'cloture/suppression-hash/v1';
 
@@ -98,6 +104,21 @@ export class SubscribersService {
     this.suppressionKeys = [env.tokenSecret, ...env.TOKEN_PREVIOUS_SECRETS].map((secret) =>
       createHmac('sha256', secret).update(SUPPRESSION_KEY_LABEL).digest(),
     );
+    mail.registerRecipientCheck((id) => this.transactionalSkipReason(id));
+  }
+
+  /**
+   * Why transactional mail queued for this person must not go now: erased since (SUB-5), or bounced/complained —
+   * those receive nothing at all (PREF-5). Null when it may go (or the person is unknown: the address decides).
+   */
+  async transactionalSkipReason(id: string): Promise<string | null> {
+    const [row]: { status: string; erased: boolean }[] = await this.db.query(
+      'SELECT status, erased_at IS NOT NULL AS erased FROM subscribers WHERE id = $1', // primary key
+      [id],
+    );
+    if (!row) return null;
+    if (row.erased) return 'erased';
+    return NEVER_MAIL_STATUSES.includes(row.status) ? row.status : null;
   }
 
   /** The key of the current suppression hash (for set-based SQL: pgcrypto `hmac(lower(email), key, 'sha256')`). */
@@ -144,7 +165,7 @@ export class SubscribersService {
   }
 
   async findById(id: string, manager: EntityManager = this.db.manager): Promise<Subscriber | null> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+    if (!isUuid(id)) return null;
     const rows: SubscriberRow[] = await manager.query(`SELECT ${SUBSCRIBER_COLUMNS} FROM subscribers WHERE id = $1`, [id]);
     return rows[0] ? rowToSubscriber(rows[0]) : null;
   }
@@ -267,7 +288,7 @@ export class SubscribersService {
       if (!rows[0]) throw new NotFoundException(`Subscriber ${id} not found`);
       return rowToSubscriber(rows[0]);
     } catch (e) {
-      if ((e as { code?: string }).code === '23505') throw new ConflictException('Another subscriber already has this email address');
+      if (isUniqueViolation(e)) throw new ConflictException('Another subscriber already has this email address');
       throw e;
     }
   }
@@ -281,7 +302,7 @@ export class SubscribersService {
       where += ` AND (s.created_at, s.id) < ($${params.push(c.at)}::timestamptz, $${params.push(c.id)}::uuid)`;
     }
     const rows: (SubscriberRow & { cursor_at: string })[] = await this.db.query(
-      `SELECT ${SUBSCRIBER_COLUMNS}, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+      `SELECT ${SUBSCRIBER_COLUMNS}, ${cursorTimestampSql('s.created_at')} AS cursor_at
        FROM subscribers s WHERE ${where}
        ORDER BY s.created_at DESC, s.id DESC LIMIT $${params.push(limit + 1)}`, // subscribers_created_id_idx
       params,
@@ -402,16 +423,3 @@ export interface ProfilePatch {
   frequency?: Frequency;
 }
 
-function encodeCursor(at: string, id: string): string {
-  return Buffer.from(`${at}|${id}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: string; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const wellFormed = !!at && !!id && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(at) && !Number.isNaN(Date.parse(at)) &&
-    new Date(at).toISOString().slice(0, 19) === at.slice(0, 19); // no rolled-over dates such as Feb 31
-  if (!wellFormed || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
-    throw new BadRequestException({ message: 'cursor: not a cursor returned by this endpoint', details: [{ path: 'cursor', message: 'invalid cursor' }] });
-  }
-  return { at, id };
-}

@@ -1,10 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth } from '../core/http/auth.decorators';
 import { CreateTopicDto, SetTopicOptOutsDto, SubscriberTopicDto, TopicDto, UpdateTopicDto } from './dto/topic.dto';
 import { TopicsService } from './topics.service';
+import { uuidParam } from '../core/http/uuid';
 
-const uuid = new ParseUUIDPipe();
+const uuid = uuidParam();
 
 @ApiTags('topics')
 @ApiKeyAuth()

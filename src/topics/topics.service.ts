@@ -3,9 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { SubscriberTopicOptOut, Topic } from './topic.entity';
+import { isUniqueViolation } from '../core/database/database-errors';
 
-const isUniqueViolation = (e: unknown) => (e as { code?: string; driverError?: { code?: string } }).code === '23505' ||
-  (e as { driverError?: { code?: string } }).driverError?.code === '23505';
 
 /** Topics (PREF-1) and each subscriber's opt-outs. Blasts carrying a topic skip those who opted out of it. */
 @Injectable()

@@ -7,6 +7,13 @@ export function pgErrorCode(e: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** SQLSTATE 23505: a unique constraint refused the row. */
+export const isUniqueViolation = (e: unknown): boolean => pgErrorCode(e) === '23505';
+/** SQLSTATE 23503: a foreign key refused the row, or a row still referenced was to be deleted. */
+export const isForeignKeyViolation = (e: unknown): boolean => pgErrorCode(e) === '23503';
+/** SQLSTATE 57014: statement_timeout cancelled the statement. */
+export const isStatementTimeout = (e: unknown): boolean => pgErrorCode(e) === '57014';
+
 // Network errors, and PostgreSQL SQLSTATEs of a server restarting, refusing connections or out of connection slots.
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003', '08004', '55000', '53300']);
 

@@ -1,28 +1,10 @@
 import { OnQueueFailed, Process, Processor } from '@nestjs/bull';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bull';
-import { plainToInstance } from 'class-transformer';
-import { IsObject, IsOptional, IsString, IsUUID, MaxLength, validateSync } from 'class-validator';
-import { DataSource } from 'typeorm';
 import { Env } from '../config/env';
-import { JOBS, QUEUES, SendMailJob } from '../queue/queues';
+import { jobPayload, JOBS, QUEUES, SendMailJob } from '../queue/queues';
 import { MailTransportService } from './mail-transport.service';
-import { IsEmailAddress } from './email-address';
-
-class SendMailPayload implements SendMailJob {
-  @IsEmailAddress() to: string;
-  @IsString() @MaxLength(998) subject: string;
-  @IsOptional() @IsString() html?: string;
-  @IsString() text: string;
-  @IsOptional() @IsString() from?: string;
-  @IsOptional() @IsString() replyTo?: string;
-  @IsOptional() @IsObject() headers?: Record<string, string>;
-  @IsString() kind: string;
-  @IsOptional() @IsUUID() subscriberId?: string;
-}
-
-/** Statuses that never receive anything, not even transactional mail (PREF-5). */
-const NEVER_MAIL = ['bounced', 'complained'];
+import { MailService } from './mail.service';
 
 @Processor(QUEUES.mail)
 export class MailProcessor {
@@ -30,26 +12,17 @@ export class MailProcessor {
 
   constructor(
     private readonly transport: MailTransportService,
-    private readonly dataSource: DataSource,
+    private readonly mail: MailService,
     private readonly env: Env,
   ) {}
 
   @Process({ name: JOBS.mail.send, concurrency: 4 })
   async send(job: Job<SendMailJob>): Promise<{ messageId?: string; skipped?: string }> {
-    const payload = plainToInstance(SendMailPayload, job.data);
-    const errors = validateSync(payload);
-    if (errors.length) {
-      // Permanent: retrying a malformed payload cannot succeed.
-      this.logger.error(`mail job ${job.id} (${job.data?.kind}) has an invalid payload; dropped`);
-      return { skipped: 'invalid-payload' };
-    }
+    const payload = jobPayload(SendMailJob, job);
+    if (!payload) return { skipped: 'invalid-payload' };
     if (payload.subscriberId) {
-      const rows: { status: string; erased: boolean }[] = await this.dataSource.query(
-        'SELECT status, erased_at IS NOT NULL AS erased FROM subscribers WHERE id = $1',
-        [payload.subscriberId],
-      );
-      // Erased after this message was queued (SUB-5): it is not sent.
-      const skip = rows[0]?.erased ? 'erased' : rows[0] && NEVER_MAIL.includes(rows[0].status) ? rows[0].status : null;
+      // Erased, bounced or complained since this message was queued: it is not sent.
+      const skip = await this.mail.recipientSkipReason(payload.subscriberId);
       if (skip) {
         this.logger.log(`mail job ${job.id} (${payload.kind}) skipped: recipient ${skip}`);
         return { skipped: skip };

@@ -7,14 +7,32 @@ import { MailTransportService, SentInfo } from './mail-transport.service';
 
 const FORGET_PAGE = 500;
 
+/** Why transactional mail must not reach a subscriber now (e.g. `erased`, `bounced`), or null when it may. */
+export type RecipientCheck = (subscriberId: string) => Promise<string | null>;
+
 /** Transactional mail. Callers enqueue; the worker's MailProcessor sends, with retries and back-off. */
 @Injectable()
 export class MailService {
+  private recipientCheck: RecipientCheck | null = null;
+
   constructor(
     @InjectQueue(QUEUES.mail) private readonly queue: Queue<SendMailJob>,
     private readonly transport: MailTransportService,
     private readonly env: Env,
   ) {}
+
+  /**
+   * The module that owns subscribers tells the mail processor whom it may no longer write to (PREF-5, SUB-5): core
+   * never reads the subscribers table itself.
+   */
+  registerRecipientCheck(check: RecipientCheck): void {
+    this.recipientCheck = check;
+  }
+
+  /** Why a queued message to this subscriber must be dropped, or null to send it. */
+  recipientSkipReason(subscriberId: string): Promise<string | null> {
+    return this.recipientCheck ? this.recipientCheck(subscriberId) : Promise.resolve(null);
+  }
 
   /** Queue a message; `jobId` makes the enqueue idempotent (the same id queued twice sends once). */
   async enqueue(message: SendMailJob, jobId?: string): Promise<void> {

@@ -1,6 +1,13 @@
+import { Logger } from '@nestjs/common';
+import type { Job } from 'bull';
+import { plainToInstance } from 'class-transformer';
+import { IsInt, IsObject, IsOptional, IsString, IsUUID, MaxLength, Min, validateSync } from 'class-validator';
+import { IsEmailAddress } from '../mail/email-address';
+
 /**
  * Every queue, job name and job payload of Cloture — the only place they are named. Payloads outlive deploys
- * (a job queued by one version may run on the next), so processors validate them again when they consume them.
+ * (a job queued by one version may run on the next), so processors validate them again when they consume them,
+ * with `jobPayload` and the payload class declared here.
  */
 export const QUEUES = {
   /** Transactional mail: test email, petition thank-you, opt-in confirmation. No caps, retried with back-off. */
@@ -22,37 +29,50 @@ export const JOBS = {
 } as const;
 
 /** A transactional message. `to` is one address; the processor refuses bounced/complained recipients (PREF-5). */
-export interface SendMailJob {
-  to: string;
-  subject: string;
-  html?: string;
-  text: string;
-  from?: string;
-  replyTo?: string;
-  headers?: Record<string, string>;
+export class SendMailJob {
+  @IsEmailAddress() to: string;
+  @IsString() @MaxLength(998) subject: string;
+  @IsOptional() @IsString() html?: string;
+  @IsString() text: string;
+  @IsOptional() @IsString() from?: string;
+  @IsOptional() @IsString() replyTo?: string;
+  @IsOptional() @IsObject() headers?: Record<string, string>;
   /** Why this mail exists, for logs and stats (e.g. `petition-thank-you`). */
-  kind: string;
+  @IsString() kind: string;
   /** Subscriber it concerns, when known — lets the processor check suppression without reading the address. */
-  subscriberId?: string;
+  @IsOptional() @IsUUID() subscriberId?: string;
 }
 
 /** Freeze a blast's audience (idempotent: a second freeze of the same blast inserts nothing) and enqueue its batches. */
-export interface FreezeBlastJob {
-  blastId: string;
+export class FreezeBlastJob {
+  @IsUUID() blastId: string;
 }
 
 /** Send one batch of a frozen blast: the pending rows with seq in [batch × batchSize, (batch + 1) × batchSize). */
-export interface SendBlastBatchJob {
-  blastId: string;
-  batch: number;
+export class SendBlastBatchJob {
+  @IsUUID() blastId: string;
+  @IsInt() @Min(0) batch: number;
 }
 
 /** Run one uploaded CSV import (its file and options are in `imports` / `import_uploads`). Job id = import id. */
-export interface RunImportJob {
-  importId: string;
+export class RunImportJob {
+  @IsUUID() importId: string;
 }
 
 /** Remind an unconfirmed signup once (delayed by DOUBLE_OPT_IN_REMINDER_DELAY_MS); nothing if confirmed meanwhile. */
-export interface OptInReminderJob {
-  subscriberId: string;
+export class OptInReminderJob {
+  @IsUUID() subscriberId: string;
+}
+
+const payloadLogger = new Logger('JobPayload');
+
+/**
+ * A job's payload checked against its class, or null — logged (ids only) so the caller drops the job: a malformed
+ * payload cannot get better with retries. The one way every processor reads `job.data`.
+ */
+export function jobPayload<T extends object>(cls: new () => T, job: Job): T | null {
+  const payload = plainToInstance(cls, job.data ?? {});
+  if (validateSync(payload).length === 0) return payload;
+  payloadLogger.error(`${job.queue?.name ?? 'queue'} job ${job.id} (${job.name}) has an invalid payload; dropped`);
+  return null;
 }

@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException, Controller, Get, HttpCode, Param, Post, Query, Req, UnsupportedMediaTypeException } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
@@ -7,6 +7,7 @@ import { AcceptsBody, ApiKeyAuth, CurrentCaller } from '../../core/http/auth.dec
 import { assertSafeShape } from '../../core/http/request-shape';
 import { ImportDto } from './dto/import.dto';
 import { importView, ImportsService } from './imports.service';
+import { uuidParam } from '../../core/http/uuid';
 
 @ApiTags('imports')
 @ApiKeyAuth()
@@ -65,7 +66,7 @@ export class ImportsController {
   @Get(':id')
   @ApiOperation({ summary: 'Progress and outcome of an import: rows read, created, updated, skipped by reason, errors by line' })
   @ApiOkResponse({ type: ImportDto })
-  async get(@Param('id', new ParseUUIDPipe()) id: string) {
+  async get(@Param('id', uuidParam()) id: string) {
     return importView(await this.imports.getOrThrow(id));
   }
 }

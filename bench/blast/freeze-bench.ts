@@ -2,14 +2,14 @@
  * PERF-2 bench: freezing the audience of a 1,000,000-subscriber list with caps and topic rules, and the send loop's
  * per-chunk SQL on the frozen ledger.
  *
- *   node -r ./bench/support/register.js bench/blasts/freeze-bench.ts [--reseed]
+ *   node -r ./bench/support/register.js bench/blast/freeze-bench.ts [--reseed]
  *
  * Dedicated database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/cloture_bench_blasts), migrated
  * with the real migrations. Seeds 1M subscribers (85 % subscribed; frequency 80 % all / 10 % weekly / 6 % monthly /
  * 4 % important_only), a topic with 3 % opted out, and an earlier blast that reached 300,000 of them 3 days ago (so
  * weekly and monthly caps bite). Then freezes two blasts one after the other with the exact SQL the worker runs
  * (freezeSql, under the advisory lock) and times each; then times claimSql for a 50-row chunk and the reconciler's
- * pending-batches query. Writes bench/blasts/latest.md.
+ * pending-batches query. Writes bench/blast/freeze-latest.md.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -144,7 +144,7 @@ export async function main(): Promise<void> {
     `claimSql, 50-row chunk with re-checks (20 runs, rolled back): median ${claims[10].toFixed(1)} ms, max ${claims[19].toFixed(1)} ms; ` +
       `reconciler pending-batches query over A: ${pb.ms.toFixed(0)} ms (${pb.result.rows.length} batches).`,
   ].join('\n');
-  writeFileSync(join(__dirname, 'latest.md'), `${md}\n`);
+  writeFileSync(join(__dirname, 'freeze-latest.md'), `${md}\n`);
   console.log(`\n${md}`);
 }
 
