@@ -200,7 +200,7 @@ describe('Organizer console: the send flow in Chromium (issue 14)', () => {
     expect(failures).toEqual([]);
     await context.close();
     expect(errors).toEqual([]);
-  });
+  }, 180_000); // a whole send in a browser; about 45 s alone, longer on a busy machine
 
   it('shows a viewer the blasts without any send, pause or new-blast button, and the API refuses a viewer\'s send', async () => {
     const draft = await t.request('POST', '/api/v1/blasts', { body: { name: 'Viewer draft', subject: 'Hi', htmlBody: '<p>Hi</p>' } });
@@ -229,5 +229,5 @@ describe('Organizer console: the send flow in Chromium (issue 14)', () => {
     const session = await signIn(t, viewer.email);
     expect((await asUser(t, session, 'POST', `/api/v1/blasts/${draft.body.id}/send`)).status).toBe(403);
     expect((await asUser(t, session, 'POST', `/api/v1/blasts/${live.body.id}/resume`)).status).toBe(403);
-  });
+  }, 120_000);
 });
