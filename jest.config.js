@@ -21,6 +21,8 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // The contract check: a response that breaks openapi/cloture.openapi.json fails the test that caused it.
+      setupFilesAfterEnv: ['<rootDir>/test/support/contract-setup.ts'],
     },
   ],
   // Global options (Jest ignores these inside projects): e2e tests boot the real app, which takes seconds.

@@ -14,7 +14,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send a test email now through the configured transport, to check the mail settings */
-        post: operations["MailController_testEmail"];
+        post: operations["sendTestEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -29,13 +29,13 @@ export interface paths {
             cookie?: never;
         };
         /** List and search subscribers (newest first, cursor pagination) */
-        get: operations["SubscribersController_list"];
+        get: operations["listSubscribers"];
         put?: never;
         /**
          * Create a subscriber, or update the profile of an existing address
          * @description SUB-3: an existing person keeps their status (re-adding an unsubscribed, bounced or complained address does not resubscribe it — use `/resubscribe`). Tags are added, custom fields merged. An erased address is refused (409) unless `consent` records fresh consent. 201 when created, 200 when updated.
          */
-        post: operations["SubscribersController_upsert"];
+        post: operations["upsertSubscriber"];
         delete?: never;
         options?: never;
         head?: never;
@@ -50,7 +50,7 @@ export interface paths {
             cookie?: never;
         };
         /** Streamed CSV export of a filter; unsubscribed/bounced/complained only for admins who ask */
-        get: operations["SubscribersController_exportCsv"];
+        get: operations["exportSubscribersCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -69,7 +69,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Add or remove tags in bulk, on ids or on everyone matching a filter */
-        post: operations["SubscribersController_bulkTags"];
+        post: operations["bulkTagSubscribers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -83,14 +83,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["SubscribersController_get"];
+        /** One subscriber: profile, status, tags, custom fields, frequency */
+        get: operations["getSubscriber"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Update profile, tags (replaced), custom fields (replaced), frequency; null clears a field */
-        patch: operations["SubscribersController_update"];
+        patch: operations["updateSubscriber"];
         trace?: never;
     };
     "/api/v1/subscribers/{id}/unsubscribe": {
@@ -103,7 +104,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Unsubscribe a person (idempotent) */
-        post: operations["SubscribersController_unsubscribe"];
+        post: operations["unsubscribeSubscriber"];
         delete?: never;
         options?: never;
         head?: never;
@@ -120,7 +121,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Resubscribe an unsubscribed, bounced or complained person; the consent basis is recorded */
-        post: operations["SubscribersController_resubscribe"];
+        post: operations["resubscribeSubscriber"];
         delete?: never;
         options?: never;
         head?: never;
@@ -135,7 +136,7 @@ export interface paths {
             cookie?: never;
         };
         /** Everything held about one person, as JSON (data subject access) */
-        get: operations["SubscribersController_exportPerson"];
+        get: operations["exportSubscriberData"];
         put?: never;
         post?: never;
         delete?: never;
@@ -157,7 +158,7 @@ export interface paths {
          * Erase a person: personal data replaced, the address kept only as a keyed hash that suppresses it
          * @description Later imports, API upserts and petition signatures of the address stay suppressed unless the person gives fresh consent.
          */
-        post: operations["SubscribersController_erase"];
+        post: operations["eraseSubscriber"];
         delete?: never;
         options?: never;
         head?: never;
@@ -172,13 +173,13 @@ export interface paths {
             cookie?: never;
         };
         /** Recent imports, newest first */
-        get: operations["ImportsController_list"];
+        get: operations["listImports"];
         put?: never;
         /**
          * Upload a CSV of subscribers; it is imported in the background
          * @description Send the file as `multipart/form-data` (one file part; options as query parameters or as text fields before the file) or as a raw `text/csv` body (options as query parameters). The header line is checked against the mapping at once (400 when a mapped column is missing). Existing subscribers keep their status; erased addresses are skipped. Poll `GET /api/v1/imports/{id}` for progress.
          */
-        post: operations["ImportsController_upload"];
+        post: operations["createImport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -193,7 +194,7 @@ export interface paths {
             cookie?: never;
         };
         /** Progress and outcome of an import: rows read, created, updated, skipped by reason, errors by line */
-        get: operations["ImportsController_get"];
+        get: operations["getImport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -209,10 +210,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["TopicsController_list"];
+        /** List topics, by name */
+        get: operations["listTopics"];
         put?: never;
         /** Define a topic (names are unique case-insensitively: 409 otherwise) */
-        post: operations["TopicsController_create"];
+        post: operations["createTopic"];
         delete?: never;
         options?: never;
         head?: never;
@@ -226,14 +228,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["TopicsController_get"];
+        /** One topic */
+        get: operations["getTopic"];
         put?: never;
         post?: never;
         /** Delete a topic and every opt-out of it */
-        delete: operations["TopicsController_remove"];
+        delete: operations["deleteTopic"];
         options?: never;
         head?: never;
-        patch: operations["TopicsController_update"];
+        /** Rename or describe a topic (names stay unique case-insensitively: 409 otherwise) */
+        patch: operations["updateTopic"];
         trace?: never;
     };
     "/api/v1/subscribers/{id}/topics": {
@@ -244,9 +248,9 @@ export interface paths {
             cookie?: never;
         };
         /** Every topic with whether this subscriber opted out of it */
-        get: operations["SubscriberTopicsController_list"];
+        get: operations["listSubscriberTopics"];
         /** Set the complete list of topics this subscriber opts out of */
-        put: operations["SubscriberTopicsController_set"];
+        put: operations["setSubscriberTopicOptOuts"];
         post?: never;
         delete?: never;
         options?: never;
@@ -262,10 +266,10 @@ export interface paths {
             cookie?: never;
         };
         /** List saved segments */
-        get: operations["SegmentsController_list"];
+        get: operations["listSegments"];
         put?: never;
         /** Save a segment (rules validated; referenced segments must exist, no cycles) */
-        post: operations["SegmentsController_create"];
+        post: operations["createSegment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -282,7 +286,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Count subscribed people matching an unsaved rule tree, with a small sample (SEG-3) */
-        post: operations["SegmentsController_preview"];
+        post: operations["previewSegment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -297,15 +301,15 @@ export interface paths {
             cookie?: never;
         };
         /** One saved segment */
-        get: operations["SegmentsController_get"];
+        get: operations["getSegment"];
         put?: never;
         post?: never;
         /** Delete a segment; refused while another segment or a blast uses it */
-        delete: operations["SegmentsController_remove"];
+        delete: operations["deleteSegment"];
         options?: never;
         head?: never;
         /** Rename, describe or change the rules of a segment */
-        patch: operations["SegmentsController_update"];
+        patch: operations["updateSegment"];
         trace?: never;
     };
     "/api/v1/segments/{id}/count": {
@@ -316,7 +320,7 @@ export interface paths {
             cookie?: never;
         };
         /** Count subscribed members of a saved segment now, with a small sample (SEG-3) */
-        get: operations["SegmentsController_count"];
+        get: operations["countSegment"];
         put?: never;
         post?: never;
         delete?: never;
@@ -333,10 +337,10 @@ export interface paths {
             cookie?: never;
         };
         /** Preference center (UNSUB-2): masked address, frequency, topics, unsubscribe/resubscribe */
-        get: operations["PreferencePagesController_preferencesPage"];
+        get: operations["showPreferencesPage"];
         put?: never;
         /** Apply the preference form and show what changed (UNSUB-2) */
-        post: operations["PreferencePagesController_applyPreferences"];
+        post: operations["applyPreferences"];
         delete?: never;
         options?: never;
         head?: never;
@@ -351,10 +355,10 @@ export interface paths {
             cookie?: never;
         };
         /** Unsubscribe confirmation page (UNSUB-3); GET and HEAD never change anything */
-        get: operations["PreferencePagesController_unsubscribePage"];
+        get: operations["showUnsubscribePage"];
         put?: never;
         /** Unsubscribe (UNSUB-3) and RFC 8058 one-click (UNSUB-4): body List-Unsubscribe=One-Click, no cookie, 200, idempotent */
-        post: operations["PreferencePagesController_unsubscribe"];
+        post: operations["unsubscribeByToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -369,7 +373,7 @@ export interface paths {
             cookie?: never;
         };
         /** List current senators (filter by state or leadership role) */
-        get: operations["LegislatorsController_list"];
+        get: operations["listSenators"];
         put?: never;
         post?: never;
         delete?: never;
@@ -386,7 +390,7 @@ export interface paths {
             cookie?: never;
         };
         /** One senator by bioguide id (also one who has left office) */
-        get: operations["LegislatorsController_get"];
+        get: operations["getSenator"];
         put?: never;
         post?: never;
         delete?: never;
@@ -403,7 +407,7 @@ export interface paths {
             cookie?: never;
         };
         /** Current Senate leadership: who holds each role petitions can target */
-        get: operations["LegislatorsController_leadership"];
+        get: operations["listLeadership"];
         put?: never;
         post?: never;
         delete?: never;
@@ -420,10 +424,10 @@ export interface paths {
             cookie?: never;
         };
         /** List petitions with their signature counts */
-        get: operations["PetitionsController_list"];
+        get: operations["listPetitions"];
         put?: never;
         /** Create a petition (targets: leadership roles, senators, the signer's own senators) */
-        post: operations["PetitionsController_create"];
+        post: operations["createPetition"];
         delete?: never;
         options?: never;
         head?: never;
@@ -438,15 +442,15 @@ export interface paths {
             cookie?: never;
         };
         /** One petition, targets resolved against the current roster */
-        get: operations["PetitionsController_get"];
+        get: operations["getPetition"];
         put?: never;
         post?: never;
         /** Delete a petition nobody has signed (close it otherwise) */
-        delete: operations["PetitionsController_remove"];
+        delete: operations["deletePetition"];
         options?: never;
         head?: never;
         /** Edit a petition; status "closed" stops signing */
-        patch: operations["PetitionsController_update"];
+        patch: operations["updatePetition"];
         trace?: never;
     };
     "/api/v1/petitions/{id}/signatures": {
@@ -457,7 +461,7 @@ export interface paths {
             cookie?: never;
         };
         /** Signatures, newest first, cursor-paged */
-        get: operations["PetitionsController_signatures"];
+        get: operations["listPetitionSignatures"];
         put?: never;
         post?: never;
         delete?: never;
@@ -474,7 +478,7 @@ export interface paths {
             cookie?: never;
         };
         /** Counts by target (roles counted for their current holder), by state and by day */
-        get: operations["PetitionsController_stats"];
+        get: operations["getPetitionStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -494,7 +498,7 @@ export interface paths {
          * Delivery packet (CSV, streamed) for one senator
          * @description target: a leadership role (resolved to its holder now) or a bioguide id. Lists every signer addressed to that senator.
          */
-        get: operations["PetitionsController_delivery"];
+        get: operations["getPetitionDeliveryPacket"];
         put?: never;
         post?: never;
         delete?: never;
@@ -511,7 +515,7 @@ export interface paths {
             cookie?: never;
         };
         /** A petition for embeds: title, body, resolved targets, count, goal */
-        get: operations["PublicPetitionsController_get"];
+        get: operations["getPublicPetition"];
         put?: never;
         post?: never;
         delete?: never;
@@ -530,10 +534,28 @@ export interface paths {
         get?: never;
         put?: never;
         /** Sign a petition (JSON or form). Signing twice counts once; the answer is the same either way. */
-        post: operations["PublicPetitionsController_sign"];
+        post: operations["signPetition"];
         delete?: never;
         /** CORS preflight for signing from an embed on another site */
-        options: operations["PublicPetitionsController_preflight"];
+        options: operations["preflightSignPetition"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/p/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The hosted petition page (PET-3), with the signing form */
+        get: operations["showPetitionPage"];
+        put?: never;
+        /** Sign from the hosted page's form; answers the thank-you page, or the form again with its errors */
+        post: operations["submitPetitionPage"];
+        delete?: never;
+        options?: never;
         head?: never;
         patch?: never;
         trace?: never;
@@ -546,14 +568,14 @@ export interface paths {
             cookie?: never;
         };
         /** The organization settings: footer, disclaimer, notices, sending defaults, caps */
-        get: operations["SettingsController_get"];
+        get: operations["getSettings"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Change some settings (only the fields given; null clears an optional one) */
-        patch: operations["SettingsController_update"];
+        patch: operations["updateSettings"];
         trace?: never;
     };
     "/api/v1/blasts": {
@@ -564,10 +586,10 @@ export interface paths {
             cookie?: never;
         };
         /** List blasts, newest first (cursor pages) */
-        get: operations["BlastsController_list"];
+        get: operations["listBlasts"];
         put?: never;
         /** Create a draft blast (MSG-1) */
-        post: operations["BlastsController_create"];
+        post: operations["createBlast"];
         delete?: never;
         options?: never;
         head?: never;
@@ -581,15 +603,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["BlastsController_get"];
+        /** One blast: content, audience, status and send progress */
+        get: operations["getBlast"];
         put?: never;
         post?: never;
         /** Delete a draft (or a cancelled blast that never sent) */
-        delete: operations["BlastsController_remove"];
+        delete: operations["deleteBlast"];
         options?: never;
         head?: never;
         /** Edit a draft (only drafts are editable) */
-        patch: operations["BlastsController_update"];
+        patch: operations["updateBlast"];
         trace?: never;
     };
     "/api/v1/blasts/{id}/validate": {
@@ -602,7 +625,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Check templates (unknown merge fields, dangling greeting for a nameless recipient) and sender */
-        post: operations["BlastsController_validate"];
+        post: operations["validateBlast"];
         delete?: never;
         options?: never;
         head?: never;
@@ -619,7 +642,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Render for a chosen subscriber or a sample recipient, footer included (MSG-4) */
-        post: operations["BlastsController_preview"];
+        post: operations["previewBlast"];
         delete?: never;
         options?: never;
         head?: never;
@@ -636,7 +659,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mail the rendered blast to up to 10 addresses now (MSG-4) */
-        post: operations["BlastsController_testSend"];
+        post: operations["testSendBlast"];
         delete?: never;
         options?: never;
         head?: never;
@@ -653,7 +676,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Schedule a draft for a future time */
-        post: operations["BlastsController_schedule"];
+        post: operations["scheduleBlast"];
         delete?: never;
         options?: never;
         head?: never;
@@ -670,7 +693,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Return a scheduled blast to draft */
-        post: operations["BlastsController_unschedule"];
+        post: operations["unscheduleBlast"];
         delete?: never;
         options?: never;
         head?: never;
@@ -687,7 +710,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Start sending now: freeze the audience, then send in batches (a second call is a no-op) */
-        post: operations["BlastsController_send"];
+        post: operations["sendBlast"];
         delete?: never;
         options?: never;
         head?: never;
@@ -704,7 +727,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Pause a sending blast (new messages stop within a second) */
-        post: operations["BlastsController_pause"];
+        post: operations["pauseBlast"];
         delete?: never;
         options?: never;
         head?: never;
@@ -721,7 +744,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Resume a paused blast where it stopped */
-        post: operations["BlastsController_resume"];
+        post: operations["resumeBlast"];
         delete?: never;
         options?: never;
         head?: never;
@@ -738,7 +761,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Cancel a draft, scheduled, sending or paused blast */
-        post: operations["BlastsController_cancel"];
+        post: operations["cancelBlast"];
         delete?: never;
         options?: never;
         head?: never;
@@ -753,7 +776,7 @@ export interface paths {
             cookie?: never;
         };
         /** Audience, skipped by reason, sent, failed, bounced, complained, unsubscribed (MSG-9) */
-        get: operations["BlastsController_stats"];
+        get: operations["getBlastStats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -770,7 +793,7 @@ export interface paths {
             cookie?: never;
         };
         /** Per-recipient ledger, filterable by status and skip reason (MSG-10) */
-        get: operations["BlastsController_ledger"];
+        get: operations["listBlastDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -840,7 +863,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Bounce/complaint events (generic JSON), signed with BOUNCE_WEBHOOK_SECRET */
-        post: operations["BounceWebhooksController_receive"];
+        post: operations["receiveBounceEvents"];
         delete?: never;
         options?: never;
         head?: never;
@@ -857,7 +880,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** A raw RFC 3464 delivery-status report or RFC 5965 (ARF) complaint, signed; auto-replies are ignored */
-        post: operations["BounceWebhooksController_dsn"];
+        post: operations["receiveDeliveryStatusReport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -874,7 +897,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Amazon SES bounce/complaint notifications via Amazon SNS (SNS message signature verified) */
-        post: operations["BounceWebhooksController_sesViaSns"];
+        post: operations["receiveSesNotification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -889,7 +912,7 @@ export interface paths {
             cookie?: never;
         };
         /** Bounce, complaint and sender-policy events, newest first (type=policy: the sender alerts) */
-        get: operations["BouncesController_list"];
+        get: operations["listBounceEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -906,7 +929,7 @@ export interface paths {
             cookie?: never;
         };
         /** Deliverability of one blast: bounces, complaint rate, policy rejections, automatic pause reason */
-        get: operations["BouncesController_blast"];
+        get: operations["getBlastDeliverability"];
         put?: never;
         post?: never;
         delete?: never;
@@ -923,10 +946,10 @@ export interface paths {
             cookie?: never;
         };
         /** Confirmation page with one button; GET and HEAD never change anything (mail scanners) */
-        get: operations["DoubleOptInController_page"];
+        get: operations["showConfirmPage"];
         put?: never;
         /** Confirm the subscription: unconfirmed → subscribed, consent recorded (idempotent) */
-        post: operations["DoubleOptInController_confirm"];
+        post: operations["confirmSignup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -943,7 +966,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Sign a person up: subscribed, or unconfirmed with a confirmation email under double opt-in */
-        post: operations["SignupsController_signup"];
+        post: operations["createSignup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -958,10 +981,10 @@ export interface paths {
             cookie?: never;
         };
         /** List API keys (never the keys themselves) */
-        get: operations["ApiKeysController_list"];
+        get: operations["listApiKeys"];
         put?: never;
         /** Create an API key; the key is shown once, in this response */
-        post: operations["ApiKeysController_create"];
+        post: operations["createApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -979,7 +1002,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Revoke an API key (it stops working at once; revoking twice is a no-op) */
-        delete: operations["ApiKeysController_revoke"];
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1215,7 +1238,7 @@ export interface paths {
             cookie?: never;
         };
         /** Liveness: the process answers */
-        get: operations["HealthController_alive"];
+        get: operations["checkAlive"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1232,7 +1255,7 @@ export interface paths {
             cookie?: never;
         };
         /** Readiness: PostgreSQL and Redis reachable (503 otherwise) */
-        get: operations["HealthController_ready"];
+        get: operations["checkReady"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1286,19 +1309,19 @@ export interface components {
         };
         UpsertSubscriberDto: {
             /** @example Ada */
-            firstName?: Record<string, never> | null;
+            firstName?: string | null;
             /** @example Lovelace */
-            lastName?: Record<string, never> | null;
+            lastName?: string | null;
             /**
              * @description 5 digits or ZIP+4
              * @example 80202
              */
-            zip?: Record<string, never> | null;
+            zip?: string | null;
             /**
              * @description USPS code; derived from the ZIP when not given
              * @example CO
              */
-            state?: Record<string, never> | null;
+            state?: string | null;
             /**
              * @example [
              *       "volunteer"
@@ -1434,19 +1457,19 @@ export interface components {
         };
         UpdateSubscriberDto: {
             /** @example Ada */
-            firstName?: Record<string, never> | null;
+            firstName?: string | null;
             /** @example Lovelace */
-            lastName?: Record<string, never> | null;
+            lastName?: string | null;
             /**
              * @description 5 digits or ZIP+4
              * @example 80202
              */
-            zip?: Record<string, never> | null;
+            zip?: string | null;
             /**
              * @description USPS code; derived from the ZIP when not given
              * @example CO
              */
-            state?: Record<string, never> | null;
+            state?: string | null;
             /**
              * @example [
              *       "volunteer"
@@ -1563,12 +1586,12 @@ export interface components {
              */
             name: string;
             /** @example Paper ballots, audits and the people who count them */
-            description?: Record<string, never> | null;
+            description?: string | null;
         };
         UpdateTopicDto: {
             /** @example Election security */
             name?: string;
-            description?: Record<string, never> | null;
+            description?: string | null;
         };
         SubscriberTopicDto: {
             /** Format: uuid */
@@ -1824,7 +1847,7 @@ export interface components {
              * @description Signature goal shown as progress
              * @example 10000
              */
-            goal?: Record<string, never>;
+            goal?: number;
             /**
              * @default open
              * @enum {string}
@@ -1834,12 +1857,12 @@ export interface components {
              * @description Handlebars; fields firstName, lastName, petitionTitle, petitionUrl
              * @example Thank you for signing: {{petitionTitle}}
              */
-            thankYouSubject?: Record<string, never>;
+            thankYouSubject?: string;
             /**
              * @description Markdown with Handlebars merge fields (escaped)
              * @example {{default firstName "Friend"}}, thank you for signing {{petitionTitle}}.
              */
-            thankYouBody?: Record<string, never>;
+            thankYouBody?: string;
             /**
              * @description Wording beside the unchecked opt-in box; recorded as consent
              * @example Yes, email me updates about this campaign. I can unsubscribe at any time.
@@ -1925,7 +1948,7 @@ export interface components {
              * @description Signature goal shown as progress
              * @example 10000
              */
-            goal?: Record<string, never>;
+            goal?: number;
             /**
              * @default open
              * @enum {string}
@@ -1935,12 +1958,12 @@ export interface components {
              * @description Handlebars; fields firstName, lastName, petitionTitle, petitionUrl
              * @example Thank you for signing: {{petitionTitle}}
              */
-            thankYouSubject?: Record<string, never>;
+            thankYouSubject?: string;
             /**
              * @description Markdown with Handlebars merge fields (escaped)
              * @example {{default firstName "Friend"}}, thank you for signing {{petitionTitle}}.
              */
-            thankYouBody?: Record<string, never>;
+            thankYouBody?: string;
             /**
              * @description Wording beside the unchecked opt-in box; recorded as consent
              * @example Yes, email me updates about this campaign. I can unsubscribe at any time.
@@ -2122,17 +2145,17 @@ export interface components {
         };
         UpdateSettingsDto: {
             /** @example Friends of Jane Doe */
-            legalName?: Record<string, never> | null;
+            legalName?: string | null;
             /** @example PO Box 1234, Denver, CO 80201 */
-            postalAddress?: Record<string, never> | null;
+            postalAddress?: string | null;
             /** @example mail.janedoe.org */
-            sendingDomain?: Record<string, never> | null;
+            sendingDomain?: string | null;
             /** @example Jane Doe */
-            defaultFromName?: Record<string, never> | null;
+            defaultFromName?: string | null;
             /** @example jane@mail.janedoe.org */
-            defaultFromEmail?: Record<string, never> | null;
+            defaultFromEmail?: string | null;
             /** @example team@janedoe.org */
-            defaultReplyTo?: Record<string, never> | null;
+            defaultReplyTo?: string | null;
             /**
              * @description FEC disclaimer form: `committee` → "Paid for by <paidBy>."; `committee_authorized_by_candidate` → "Paid for by <paidBy> and authorized by <candidate>."; `not_authorized` → "Paid for by <paidBy> and not authorized by any candidate or candidate's committee."; `none` → no disclaimer.
              * @enum {string}
@@ -2142,19 +2165,19 @@ export interface components {
              * @description Who paid (defaults to the legal name)
              * @example Friends of Jane Doe
              */
-            disclaimerPaidBy?: Record<string, never> | null;
+            disclaimerPaidBy?: string | null;
             /**
              * @description Authorizing candidate (form committee_authorized_by_candidate)
              * @example Jane Doe
              */
-            disclaimerCandidate?: Record<string, never> | null;
+            disclaimerCandidate?: string | null;
             /** @description Show the non-deductibility notice */
             nonDeductibleNotice?: boolean;
             /**
              * @description `{name}` becomes the legal name
              * @example Contributions or gifts to {name} are not tax deductible.
              */
-            nonDeductibleText?: Record<string, never> | null;
+            nonDeductibleText?: string | null;
             /**
              * @example [
              *       "Federal law requires us to use our best efforts to collect the name, address, occupation and employer of individuals whose contributions exceed $200 in an election cycle."
@@ -2165,7 +2188,7 @@ export interface components {
              * @description PREF-3: at most N blasts per person per rolling 24 h; null for no cap
              * @example 2
              */
-            orgCapPerDay?: Record<string, never> | null;
+            orgCapPerDay?: number | null;
             /** @description COMP-4: new sign-ups must confirm by email before they receive blasts */
             doubleOptIn?: boolean;
         };
@@ -2768,6 +2791,94 @@ export interface components {
             items: components["schemas"]["AuditEventDto"][];
             nextCursor: string | null;
         };
+        HealthIndicatorDto: {
+            /**
+             * @example up
+             * @enum {string}
+             */
+            status: "up" | "down";
+            /**
+             * @description Why it is down
+             * @example timeout of 2000ms exceeded
+             */
+            message?: string;
+            /**
+             * @description How long the check took, in milliseconds
+             * @example 3
+             */
+            responseTime?: number;
+        };
+        HealthAliveDto: {
+            /**
+             * @example ok
+             * @enum {string}
+             */
+            status: "ok";
+        };
+        HealthReadyDto: {
+            /**
+             * @example ok
+             * @enum {string}
+             */
+            status: "ok";
+            /**
+             * @description Dependencies that are up
+             * @example {
+             *       "database": {
+             *         "status": "up"
+             *       },
+             *       "redis": {
+             *         "status": "up"
+             *       }
+             *     }
+             */
+            info: {
+                [key: string]: components["schemas"]["HealthIndicatorDto"];
+            };
+            /**
+             * @description Dependencies that are down (none when ready)
+             * @example {}
+             */
+            error: {
+                [key: string]: components["schemas"]["HealthIndicatorDto"];
+            };
+            /**
+             * @description Every dependency
+             * @example {
+             *       "database": {
+             *         "status": "up"
+             *       },
+             *       "redis": {
+             *         "status": "up"
+             *       }
+             *     }
+             */
+            details: {
+                [key: string]: components["schemas"]["HealthIndicatorDto"];
+            };
+        };
+        HealthUnavailableDto: {
+            /** @example 503 */
+            statusCode: number;
+            /** @example Service Unavailable */
+            error: string;
+            /** @example Service Unavailable */
+            message: string;
+            /**
+             * @example {
+             *       "database": {
+             *         "status": "down",
+             *         "message": "timeout of 2000ms exceeded"
+             *       },
+             *       "redis": {
+             *         "status": "up"
+             *       }
+             *     }
+             */
+            details: {
+                [key: string]: components["schemas"]["HealthIndicatorDto"];
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -2777,7 +2888,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    MailController_testEmail: {
+    sendTestEmail: {
         parameters: {
             query?: never;
             header?: never;
@@ -2790,6 +2901,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2872,7 +2984,7 @@ export interface operations {
             };
         };
     };
-    SubscribersController_list: {
+    listSubscribers: {
         parameters: {
             query?: {
                 status?: "subscribed" | "unconfirmed" | "unsubscribed" | "bounced" | "complained";
@@ -2892,6 +3004,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2927,15 +3040,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -2956,7 +3060,7 @@ export interface operations {
             };
         };
     };
-    SubscribersController_upsert: {
+    upsertSubscriber: {
         parameters: {
             query?: never;
             header?: never;
@@ -2969,6 +3073,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2977,6 +3082,7 @@ export interface operations {
                     "application/json": components["schemas"]["UpsertSubscriberResultDto"];
                 };
             };
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -3059,7 +3165,7 @@ export interface operations {
             };
         };
     };
-    SubscribersController_exportCsv: {
+    exportSubscribersCsv: {
         parameters: {
             query?: {
                 status?: "subscribed" | "unconfirmed" | "unsubscribed" | "bounced" | "complained";
@@ -3114,15 +3220,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -3143,7 +3240,7 @@ export interface operations {
             };
         };
     };
-    SubscribersController_bulkTags: {
+    bulkTagSubscribers: {
         parameters: {
             query?: never;
             header?: never;
@@ -3156,6 +3253,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3229,7 +3327,7 @@ export interface operations {
             };
         };
     };
-    SubscribersController_get: {
+    getSubscriber: {
         parameters: {
             query?: never;
             header?: never;
@@ -3240,6 +3338,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3275,8 +3374,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3304,7 +3403,7 @@ export interface operations {
             };
         };
     };
-    SubscribersController_update: {
+    updateSubscriber: {
         parameters: {
             query?: never;
             header?: never;
@@ -3319,6 +3418,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3347,6 +3447,24 @@ export interface operations {
             };
             /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The subscriber was erased, or another subscriber has this email address */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3392,7 +3510,7 @@ export interface operations {
             };
         };
     };
-    SubscribersController_unsubscribe: {
+    unsubscribeSubscriber: {
         parameters: {
             query?: never;
             header?: never;
@@ -3403,6 +3521,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3431,6 +3550,15 @@ export interface operations {
             };
             /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3476,7 +3604,7 @@ export interface operations {
             };
         };
     };
-    SubscribersController_resubscribe: {
+    resubscribeSubscriber: {
         parameters: {
             query?: never;
             header?: never;
@@ -3491,6 +3619,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3519,6 +3648,24 @@ export interface operations {
             };
             /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The subscriber was erased: add the address again with fresh consent */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3564,7 +3711,7 @@ export interface operations {
             };
         };
     };
-    SubscribersController_exportPerson: {
+    exportSubscriberData: {
         parameters: {
             query?: never;
             header?: never;
@@ -3575,6 +3722,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3610,8 +3758,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3639,7 +3787,7 @@ export interface operations {
             };
         };
     };
-    SubscribersController_erase: {
+    eraseSubscriber: {
         parameters: {
             query?: never;
             header?: never;
@@ -3650,6 +3798,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3678,6 +3827,15 @@ export interface operations {
             };
             /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3723,7 +3881,7 @@ export interface operations {
             };
         };
     };
-    ImportsController_list: {
+    listImports: {
         parameters: {
             query?: never;
             header?: never;
@@ -3732,6 +3890,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3767,15 +3926,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -3796,7 +3946,7 @@ export interface operations {
             };
         };
     };
-    ImportsController_upload: {
+    createImport: {
         parameters: {
             query: {
                 /** @description JSON: {"email":"E-mail","firstName":"First","customFields":{"employer":"Employer"}} */
@@ -3818,6 +3968,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted: the work continues in the background */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -3891,7 +4042,7 @@ export interface operations {
             };
         };
     };
-    ImportsController_get: {
+    getImport: {
         parameters: {
             query?: never;
             header?: never;
@@ -3902,6 +4053,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3937,8 +4089,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3966,7 +4118,7 @@ export interface operations {
             };
         };
     };
-    TopicsController_list: {
+    listTopics: {
         parameters: {
             query?: never;
             header?: never;
@@ -3975,6 +4127,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4010,15 +4163,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -4039,7 +4183,7 @@ export interface operations {
             };
         };
     };
-    TopicsController_create: {
+    createTopic: {
         parameters: {
             query?: never;
             header?: never;
@@ -4052,6 +4196,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -4087,6 +4232,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description A topic of that name exists (names are compared case-insensitively) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Body over the size limit */
             413: {
                 headers: {
@@ -4125,7 +4279,7 @@ export interface operations {
             };
         };
     };
-    TopicsController_get: {
+    getTopic: {
         parameters: {
             query?: never;
             header?: never;
@@ -4136,6 +4290,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4171,8 +4326,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4200,7 +4355,7 @@ export interface operations {
             };
         };
     };
-    TopicsController_remove: {
+    deleteTopic: {
         parameters: {
             query?: never;
             header?: never;
@@ -4211,6 +4366,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Done; no body */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -4244,6 +4400,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unsupported content type */
             415: {
                 headers: {
@@ -4273,7 +4447,7 @@ export interface operations {
             };
         };
     };
-    TopicsController_update: {
+    updateTopic: {
         parameters: {
             query?: never;
             header?: never;
@@ -4288,6 +4462,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4323,6 +4498,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Another topic has that name (names are compared case-insensitively) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Body over the size limit */
             413: {
                 headers: {
@@ -4361,7 +4554,7 @@ export interface operations {
             };
         };
     };
-    SubscriberTopicsController_list: {
+    listSubscriberTopics: {
         parameters: {
             query?: never;
             header?: never;
@@ -4372,6 +4565,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4407,8 +4601,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4436,7 +4630,7 @@ export interface operations {
             };
         };
     };
-    SubscriberTopicsController_set: {
+    setSubscriberTopicOptOuts: {
         parameters: {
             query?: never;
             header?: never;
@@ -4451,6 +4645,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4479,6 +4674,15 @@ export interface operations {
             };
             /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4524,7 +4728,7 @@ export interface operations {
             };
         };
     };
-    SegmentsController_list: {
+    listSegments: {
         parameters: {
             query?: never;
             header?: never;
@@ -4533,6 +4737,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4568,15 +4773,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -4597,7 +4793,7 @@ export interface operations {
             };
         };
     };
-    SegmentsController_create: {
+    createSegment: {
         parameters: {
             query?: never;
             header?: never;
@@ -4610,6 +4806,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -4692,7 +4889,7 @@ export interface operations {
             };
         };
     };
-    SegmentsController_preview: {
+    previewSegment: {
         parameters: {
             query?: never;
             header?: never;
@@ -4705,6 +4902,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4778,7 +4976,7 @@ export interface operations {
             };
         };
     };
-    SegmentsController_get: {
+    getSegment: {
         parameters: {
             query?: never;
             header?: never;
@@ -4789,6 +4987,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4824,16 +5023,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4861,7 +5052,7 @@ export interface operations {
             };
         };
     };
-    SegmentsController_remove: {
+    deleteSegment: {
         parameters: {
             query?: never;
             header?: never;
@@ -4906,6 +5097,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4916,6 +5108,15 @@ export interface operations {
             };
             /** @description Referenced by another segment or used by a blast */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4952,7 +5153,7 @@ export interface operations {
             };
         };
     };
-    SegmentsController_update: {
+    updateSegment: {
         parameters: {
             query?: never;
             header?: never;
@@ -4967,6 +5168,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5002,6 +5204,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5057,7 +5260,7 @@ export interface operations {
             };
         };
     };
-    SegmentsController_count: {
+    countSegment: {
         parameters: {
             query?: never;
             header?: never;
@@ -5068,6 +5271,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5103,16 +5307,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5140,7 +5336,7 @@ export interface operations {
             };
         };
     };
-    PreferencePagesController_preferencesPage: {
+    showPreferencesPage: {
         parameters: {
             query?: never;
             header?: never;
@@ -5156,14 +5352,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            /** @description Invalid input: every bad field is listed in `details` with its path */
+            /** @description Invalid input: every bad field is listed in `details` with its path (an HTML page, or the JSON envelope when refused before the page is reached) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5172,14 +5371,8 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5188,20 +5381,24 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
-            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            /** @description PostgreSQL or Redis temporarily unreachable; retry (an HTML page, or the JSON envelope when refused before the page is reached) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
     };
-    PreferencePagesController_applyPreferences: {
+    applyPreferences: {
         parameters: {
             query?: never;
             header?: never;
@@ -5221,14 +5418,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            /** @description Invalid input: every bad field is listed in `details` with its path */
+            /** @description Invalid input: every bad field is listed in `details` with its path (an HTML page, or the JSON envelope when refused before the page is reached) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5237,23 +5437,28 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
-            /** @description Body over the size limit */
+            /** @description Body over the size limit (an HTML page, or the JSON envelope when refused before the page is reached) */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (an HTML page, or the JSON envelope when refused before the page is reached) */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5262,20 +5467,24 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
-            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            /** @description PostgreSQL or Redis temporarily unreachable; retry (an HTML page, or the JSON envelope when refused before the page is reached) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
     };
-    PreferencePagesController_unsubscribePage: {
+    showUnsubscribePage: {
         parameters: {
             query?: never;
             header?: never;
@@ -5291,14 +5500,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            /** @description Invalid input: every bad field is listed in `details` with its path */
+            /** @description Invalid input: every bad field is listed in `details` with its path (an HTML page, or the JSON envelope when refused before the page is reached) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5307,14 +5519,8 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5323,20 +5529,24 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
-            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            /** @description PostgreSQL or Redis temporarily unreachable; retry (an HTML page, or the JSON envelope when refused before the page is reached) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
     };
-    PreferencePagesController_unsubscribe: {
+    unsubscribeByToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -5364,14 +5574,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            /** @description Invalid input: every bad field is listed in `details` with its path */
+            /** @description Invalid input: every bad field is listed in `details` with its path (an HTML page, or the JSON envelope when refused before the page is reached) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5380,23 +5593,28 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
-            /** @description Body over the size limit */
+            /** @description Body over the size limit (an HTML page, or the JSON envelope when refused before the page is reached) */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (an HTML page, or the JSON envelope when refused before the page is reached) */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5405,20 +5623,24 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
-            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            /** @description PostgreSQL or Redis temporarily unreachable; retry (an HTML page, or the JSON envelope when refused before the page is reached) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
     };
-    LegislatorsController_list: {
+    listSenators: {
         parameters: {
             query?: {
                 /** @description USPS state code */
@@ -5434,6 +5656,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5469,15 +5692,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -5498,7 +5712,7 @@ export interface operations {
             };
         };
     };
-    LegislatorsController_get: {
+    getSenator: {
         parameters: {
             query?: never;
             header?: never;
@@ -5509,6 +5723,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5544,16 +5759,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5581,7 +5788,7 @@ export interface operations {
             };
         };
     };
-    LegislatorsController_leadership: {
+    listLeadership: {
         parameters: {
             query?: never;
             header?: never;
@@ -5590,6 +5797,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5625,15 +5833,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -5654,7 +5853,7 @@ export interface operations {
             };
         };
     };
-    PetitionsController_list: {
+    listPetitions: {
         parameters: {
             query?: {
                 status?: "open" | "closed";
@@ -5665,6 +5864,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5673,6 +5873,7 @@ export interface operations {
                     "application/json": components["schemas"]["PetitionDto"][];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5699,15 +5900,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -5728,7 +5920,7 @@ export interface operations {
             };
         };
     };
-    PetitionsController_create: {
+    createPetition: {
         parameters: {
             query?: never;
             header?: never;
@@ -5741,6 +5933,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5749,6 +5942,7 @@ export interface operations {
                     "application/json": components["schemas"]["PetitionDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5822,7 +6016,7 @@ export interface operations {
             };
         };
     };
-    PetitionsController_get: {
+    getPetition: {
         parameters: {
             query?: never;
             header?: never;
@@ -5834,6 +6028,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5842,6 +6037,7 @@ export interface operations {
                     "application/json": components["schemas"]["PetitionDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5868,16 +6064,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5905,7 +6093,7 @@ export interface operations {
             };
         };
     };
-    PetitionsController_remove: {
+    deletePetition: {
         parameters: {
             query?: never;
             header?: never;
@@ -5916,12 +6104,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Done; no body */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5948,6 +6138,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5965,6 +6156,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unsupported content type */
             415: {
                 headers: {
@@ -5994,7 +6194,7 @@ export interface operations {
             };
         };
     };
-    PetitionsController_update: {
+    updatePetition: {
         parameters: {
             query?: never;
             header?: never;
@@ -6009,6 +6209,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6017,6 +6218,7 @@ export interface operations {
                     "application/json": components["schemas"]["PetitionDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6043,6 +6245,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6098,7 +6301,7 @@ export interface operations {
             };
         };
     };
-    PetitionsController_signatures: {
+    listPetitionSignatures: {
         parameters: {
             query?: {
                 limit?: number;
@@ -6113,6 +6316,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6121,6 +6325,7 @@ export interface operations {
                     "application/json": components["schemas"]["SignaturePageDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6147,16 +6352,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6184,7 +6381,7 @@ export interface operations {
             };
         };
     };
-    PetitionsController_stats: {
+    getPetitionStats: {
         parameters: {
             query?: never;
             header?: never;
@@ -6195,6 +6392,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6203,6 +6401,7 @@ export interface operations {
                     "application/json": components["schemas"]["PetitionStatsDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6229,16 +6428,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6266,7 +6457,7 @@ export interface operations {
             };
         };
     };
-    PetitionsController_delivery: {
+    getPetitionDeliveryPacket: {
         parameters: {
             query?: never;
             header?: never;
@@ -6283,8 +6474,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/csv": string;
+                };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6311,25 +6505,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": components["schemas"]["ErrorResponseDto"];
+                    "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
             /** @description The role is vacant */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6357,7 +6543,7 @@ export interface operations {
             };
         };
     };
-    PublicPetitionsController_get: {
+    getPublicPetition: {
         parameters: {
             query?: never;
             header?: never;
@@ -6368,6 +6554,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6385,16 +6572,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6422,7 +6601,7 @@ export interface operations {
             };
         };
     };
-    PublicPetitionsController_sign: {
+    signPetition: {
         parameters: {
             query?: {
                 /** @description Blast the signer came from */
@@ -6443,6 +6622,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6451,6 +6631,7 @@ export interface operations {
                     "application/json": components["schemas"]["SignatureReceiptDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6459,6 +6640,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6514,24 +6696,245 @@ export interface operations {
             };
         };
     };
-    PublicPetitionsController_preflight: {
+    preflightSignPetition: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                slug: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description Done; no body */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
-    SettingsController_get: {
+    showPetitionPage: {
+        parameters: {
+            query?: {
+                /** @description A referral code (kept if 1–64 of A-Z a-z 0-9 _ . -) */
+                ref?: string;
+                /** @description The blast whose link was followed (kept if a UUID) */
+                blast?: string;
+            };
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The petition with its signing form */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path (an HTML page, or the JSON envelope when refused before the page is reached) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No petition at this address (HTML page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many signatures from this network (HTML page, with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry (an HTML page, or the JSON envelope when refused before the page is reached) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    submitPetitionPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["SignPetitionDto"];
+                "application/json": components["schemas"]["SignPetitionDto"];
+            };
+        };
+        responses: {
+            /** @description Thank-you page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The form again, with every invalid field explained */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No petition at this address (HTML page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The petition is closed (HTML page) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit (an HTML page, or the JSON envelope when refused before the page is reached) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type (an HTML page, or the JSON envelope when refused before the page is reached) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many signatures from this network (HTML page, with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry (an HTML page, or the JSON envelope when refused before the page is reached) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getSettings: {
         parameters: {
             query?: never;
             header?: never;
@@ -6540,6 +6943,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6575,15 +6979,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -6604,7 +6999,7 @@ export interface operations {
             };
         };
     };
-    SettingsController_update: {
+    updateSettings: {
         parameters: {
             query?: never;
             header?: never;
@@ -6617,6 +7012,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6625,6 +7021,7 @@ export interface operations {
                     "application/json": components["schemas"]["SettingsDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6689,7 +7086,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_list: {
+    listBlasts: {
         parameters: {
             query?: {
                 status?: "draft" | "scheduled" | "sending" | "paused" | "sent" | "cancelled";
@@ -6703,6 +7100,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6711,6 +7109,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlastPageDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6737,16 +7136,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6774,7 +7165,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_create: {
+    createBlast: {
         parameters: {
             query?: never;
             header?: never;
@@ -6787,6 +7178,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6795,6 +7187,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlastDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6821,6 +7214,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6867,7 +7261,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_get: {
+    getBlast: {
         parameters: {
             query?: never;
             header?: never;
@@ -6878,6 +7272,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6886,6 +7281,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlastDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6912,16 +7308,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6949,7 +7337,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_remove: {
+    deleteBlast: {
         parameters: {
             query?: never;
             header?: never;
@@ -6960,12 +7348,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Done; no body */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6992,6 +7382,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7000,7 +7391,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Conflicts with the current state of the resource */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7037,7 +7438,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_update: {
+    updateBlast: {
         parameters: {
             query?: never;
             header?: never;
@@ -7052,6 +7453,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7060,6 +7462,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlastDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7086,6 +7489,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7094,6 +7498,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Conflicts with the current state of the resource */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7140,7 +7545,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_validate: {
+    validateBlast: {
         parameters: {
             query?: never;
             header?: never;
@@ -7151,6 +7556,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7159,6 +7565,7 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationResultDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7185,6 +7592,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7231,7 +7639,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_preview: {
+    previewBlast: {
         parameters: {
             query?: never;
             header?: never;
@@ -7246,6 +7654,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7254,6 +7663,7 @@ export interface operations {
                     "application/json": components["schemas"]["PreviewDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7280,6 +7690,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7326,7 +7737,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_testSend: {
+    testSendBlast: {
         parameters: {
             query?: never;
             header?: never;
@@ -7341,6 +7752,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7349,6 +7761,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestSendResultDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7375,6 +7788,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7421,7 +7835,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_schedule: {
+    scheduleBlast: {
         parameters: {
             query?: never;
             header?: never;
@@ -7436,6 +7850,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7444,6 +7859,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlastDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7470,6 +7886,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7478,6 +7895,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Conflicts with the current state of the resource */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7524,7 +7942,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_unschedule: {
+    unscheduleBlast: {
         parameters: {
             query?: never;
             header?: never;
@@ -7535,6 +7953,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7543,6 +7962,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlastDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7569,6 +7989,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7577,6 +7998,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Conflicts with the current state of the resource */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7623,7 +8045,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_send: {
+    sendBlast: {
         parameters: {
             query?: never;
             header?: never;
@@ -7634,7 +8056,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: {
+            /** @description Sending started (or already under way): the blast as it is now */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7642,6 +8065,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlastDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7668,6 +8092,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7676,6 +8101,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Conflicts with the current state of the resource */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7722,7 +8148,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_pause: {
+    pauseBlast: {
         parameters: {
             query?: never;
             header?: never;
@@ -7733,6 +8159,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7741,6 +8168,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlastDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7767,6 +8195,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7775,6 +8204,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Conflicts with the current state of the resource */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7821,7 +8251,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_resume: {
+    resumeBlast: {
         parameters: {
             query?: never;
             header?: never;
@@ -7832,6 +8262,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7840,6 +8271,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlastDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7866,6 +8298,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7874,6 +8307,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Conflicts with the current state of the resource */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7920,7 +8354,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_cancel: {
+    cancelBlast: {
         parameters: {
             query?: never;
             header?: never;
@@ -7931,6 +8365,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7939,6 +8374,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlastDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7965,6 +8401,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7973,6 +8410,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description Conflicts with the current state of the resource */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8019,7 +8457,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_stats: {
+    getBlastStats: {
         parameters: {
             query?: never;
             header?: never;
@@ -8030,6 +8468,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8038,6 +8477,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlastStatsDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8064,16 +8504,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8101,7 +8533,7 @@ export interface operations {
             };
         };
     };
-    BlastsController_ledger: {
+    listBlastDeliveries: {
         parameters: {
             query?: {
                 status?: "pending" | "sending" | "sent" | "failed" | "skipped" | "cancelled" | "bounced" | "complained";
@@ -8120,6 +8552,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8128,6 +8561,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryPageDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8154,16 +8588,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8202,6 +8628,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8210,6 +8637,7 @@ export interface operations {
                     "application/json": components["schemas"]["AudienceEstimateDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8236,16 +8664,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8284,6 +8704,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8292,6 +8713,7 @@ export interface operations {
                     "application/json": components["schemas"]["SentTimelineDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8318,16 +8740,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8380,6 +8794,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8406,16 +8821,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8443,7 +8850,7 @@ export interface operations {
             };
         };
     };
-    BounceWebhooksController_receive: {
+    receiveBounceEvents: {
         parameters: {
             query?: never;
             header: {
@@ -8459,6 +8866,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8523,7 +8931,7 @@ export interface operations {
             };
         };
     };
-    BounceWebhooksController_dsn: {
+    receiveDeliveryStatusReport: {
         parameters: {
             query?: never;
             header: {
@@ -8540,6 +8948,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8604,7 +9013,7 @@ export interface operations {
             };
         };
     };
-    BounceWebhooksController_sesViaSns: {
+    receiveSesNotification: {
         parameters: {
             query?: never;
             header?: never;
@@ -8613,11 +9022,16 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "text/plain": Record<string, never>;
-                "application/json": Record<string, never>;
+                "text/plain": {
+                    [key: string]: unknown;
+                };
+                "application/json": {
+                    [key: string]: unknown;
+                };
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8682,7 +9096,7 @@ export interface operations {
             };
         };
     };
-    BouncesController_list: {
+    listBounceEvents: {
         parameters: {
             query?: {
                 /** @description `policy`: 5.7.x rejections about the sender (authentication, DMARC) — organizer alerts */
@@ -8699,6 +9113,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8707,6 +9122,7 @@ export interface operations {
                     "application/json": components["schemas"]["BounceEventPageDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8726,15 +9142,6 @@ export interface operations {
             };
             /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8762,7 +9169,7 @@ export interface operations {
             };
         };
     };
-    BouncesController_blast: {
+    getBlastDeliverability: {
         parameters: {
             query?: never;
             header?: never;
@@ -8773,6 +9180,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8781,6 +9189,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlastDeliverabilityDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8807,16 +9216,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8844,7 +9245,7 @@ export interface operations {
             };
         };
     };
-    DoubleOptInController_page: {
+    showConfirmPage: {
         parameters: {
             query?: never;
             header?: never;
@@ -8860,14 +9261,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            /** @description Invalid input: every bad field is listed in `details` with its path */
+            /** @description Invalid input: every bad field is listed in `details` with its path (an HTML page, or the JSON envelope when refused before the page is reached) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8876,14 +9280,8 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8892,20 +9290,24 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
-            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            /** @description PostgreSQL or Redis temporarily unreachable; retry (an HTML page, or the JSON envelope when refused before the page is reached) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
     };
-    DoubleOptInController_confirm: {
+    confirmSignup: {
         parameters: {
             query?: never;
             header?: never;
@@ -8921,14 +9323,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
-            /** @description Invalid input: every bad field is listed in `details` with its path */
+            /** @description Invalid input: every bad field is listed in `details` with its path (an HTML page, or the JSON envelope when refused before the page is reached) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8937,23 +9342,28 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
-            /** @description Body over the size limit */
+            /** @description Body over the size limit (an HTML page, or the JSON envelope when refused before the page is reached) */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
+            /** @description Unsupported content type (an HTML page, or the JSON envelope when refused before the page is reached) */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8962,20 +9372,24 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
-            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            /** @description PostgreSQL or Redis temporarily unreachable; retry (an HTML page, or the JSON envelope when refused before the page is reached) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/html": string;
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
         };
     };
-    SignupsController_signup: {
+    createSignup: {
         parameters: {
             query?: never;
             header?: never;
@@ -8988,6 +9402,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8996,6 +9411,7 @@ export interface operations {
                     "application/json": components["schemas"]["SignupResultDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9060,7 +9476,7 @@ export interface operations {
             };
         };
     };
-    ApiKeysController_list: {
+    listApiKeys: {
         parameters: {
             query?: never;
             header?: never;
@@ -9069,6 +9485,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9104,15 +9521,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -9133,7 +9541,7 @@ export interface operations {
             };
         };
     };
-    ApiKeysController_create: {
+    createApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -9146,6 +9554,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -9219,7 +9628,7 @@ export interface operations {
             };
         };
     };
-    ApiKeysController_revoke: {
+    revokeApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -9230,6 +9639,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9258,6 +9668,24 @@ export interface operations {
             };
             /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9316,6 +9744,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9351,6 +9780,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description 415 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -9437,6 +9867,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description 415 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -9445,6 +9876,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description 429 */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -9473,6 +9905,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9501,15 +9934,6 @@ export interface operations {
             };
             /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9546,6 +9970,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Done; no body */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9626,6 +10051,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Done; no body */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9710,6 +10136,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Done; no body */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9761,6 +10188,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description 429 */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -9789,6 +10217,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9884,6 +10313,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9946,6 +10376,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description 429 */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -9978,6 +10409,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10040,6 +10472,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description 429 */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -10068,6 +10501,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10096,15 +10530,6 @@ export interface operations {
             };
             /** @description The role may not do this; or a cookie write without X-CSRF-Token */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10145,6 +10570,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -10153,6 +10579,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10241,6 +10668,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10249,6 +10677,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10275,6 +10704,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10341,6 +10771,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10349,6 +10780,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10375,6 +10807,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description No such resource */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10451,6 +10884,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10459,6 +10893,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPageDto"];
                 };
             };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10485,8 +10920,46 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Unsupported content type */
-            415: {
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    checkAlive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthAliveDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10514,7 +10987,7 @@ export interface operations {
             };
         };
     };
-    HealthController_alive: {
+    checkReady: {
         parameters: {
             query?: never;
             header?: never;
@@ -10523,23 +10996,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description PostgreSQL and Redis answer */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HealthReadyDto"];
+                };
             };
             /** @description Invalid input: every bad field is listed in `details` with its path */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10556,192 +11023,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            /** @description A dependency is down */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-        };
-    };
-    HealthController_ready: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The Health Check is successful */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * @example ok
-                         * @enum {string}
-                         */
-                        status?: "ok" | "degraded";
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description Invalid input: every bad field is listed in `details` with its path */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Unsupported content type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /**
-             * @description A dependency is down
-             *
-             *     The Health Check is not successful
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /**
-                         * @example error
-                         * @enum {string}
-                         */
-                        status?: "error" | "shutting_down";
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["HealthUnavailableDto"];
                 };
             };
         };

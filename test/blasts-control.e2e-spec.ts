@@ -106,8 +106,11 @@ describe('Blasts: controlling a send (e2e)', () => {
   it('a scheduled blast that falls due while the postal address is missing pauses instead of sending (COMP-1)', async () => {
     await insertManySubscribers(t, 2, 'heldback');
     const blast = await createBlast(t);
-    expect((await t.request('POST', `/api/v1/blasts/${blast.id}/schedule`, { body: { sendAt: new Date(Date.now() + 1000).toISOString() } })).status).toBe(200);
-    await t.request('PATCH', '/api/v1/settings', { body: { postalAddress: null } });
+    // Scheduled well ahead, the address removed, then made due: on a loaded machine a one-second schedule could fall
+    // due before the settings change lands.
+    expect((await t.request('POST', `/api/v1/blasts/${blast.id}/schedule`, { body: { sendAt: new Date(Date.now() + 3_600_000).toISOString() } })).status).toBe(200);
+    expect((await t.request('PATCH', '/api/v1/settings', { body: { postalAddress: null } })).status).toBe(200);
+    await t.query(`UPDATE blasts SET scheduled_at = now() WHERE id = $1`, [blast.id]);
     try {
       await waitForStatus(t, blast.id, 'paused', 20_000);
       const paused = (await t.request('GET', `/api/v1/blasts/${blast.id}`)).body;

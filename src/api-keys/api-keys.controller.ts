@@ -18,14 +18,14 @@ export class ApiKeysController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List API keys (never the keys themselves)' })
+  @ApiOperation({ operationId: 'listApiKeys', summary: 'List API keys (never the keys themselves)' })
   @ApiOkResponse({ type: [ApiKeyDto] })
   list() {
     return this.apiKeys.list();
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create an API key; the key is shown once, in this response' })
+  @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key; the key is shown once, in this response' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   async create(@Body() dto: CreateApiKeyDto, @CurrentCaller() caller: Caller) {
     const { key, apiKey } = await this.apiKeys.create(dto.name, dto.role);
@@ -34,7 +34,7 @@ export class ApiKeysController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Revoke an API key (it stops working at once; revoking twice is a no-op)' })
+  @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revoke an API key (it stops working at once; revoking twice is a no-op)' })
   @ApiOkResponse({ type: ApiKeyDto })
   async revoke(@Param('id', uuidParam()) id: string, @CurrentCaller() caller: Caller) {
     const key = await this.apiKeys.revoke(id);

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, StreamableFile } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -56,14 +57,14 @@ export class BlastsController {
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create a draft blast (MSG-1)' })
+  @ApiOperation({ operationId: 'createBlast', summary: 'Create a draft blast (MSG-1)' })
   @ApiCreatedResponse({ type: BlastDto })
   async create(@Body() dto: CreateBlastDto, @CurrentCaller() caller: Caller): Promise<BlastDto> {
     return this.audited(caller, 'blast.created', await this.blasts.create(dto));
   }
 
   @Get()
-  @ApiOperation({ summary: 'List blasts, newest first (cursor pages)' })
+  @ApiOperation({ operationId: 'listBlasts', summary: 'List blasts, newest first (cursor pages)' })
   @ApiOkResponse({ type: BlastPageDto })
   list(@Query() q: ListBlastsQueryDto): Promise<BlastPageDto> {
     return this.blasts.list(q);
@@ -71,12 +72,13 @@ export class BlastsController {
 
   @Get(':id')
   @ApiOkResponse({ type: BlastDto })
+  @ApiOperation({ operationId: 'getBlast', summary: 'One blast: content, audience, status and send progress' })
   async get(@Id() id: string): Promise<BlastDto> {
     return BlastsService.toDto(await this.blasts.get(id));
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Edit a draft (only drafts are editable)' })
+  @ApiOperation({ operationId: 'updateBlast', summary: 'Edit a draft (only drafts are editable)' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async update(@Id() id: string, @Body() dto: UpdateBlastDto, @CurrentCaller() caller: Caller): Promise<BlastDto> {
@@ -85,7 +87,7 @@ export class BlastsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a draft (or a cancelled blast that never sent)' })
+  @ApiOperation({ operationId: 'deleteBlast', summary: 'Delete a draft (or a cancelled blast that never sent)' })
   @ApiNoContentResponse()
   @ApiConflictResponse({ type: ErrorResponseDto })
   async remove(@Id() id: string, @CurrentCaller() caller: Caller): Promise<void> {
@@ -95,7 +97,7 @@ export class BlastsController {
 
   @Post(':id/validate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Check templates (unknown merge fields, dangling greeting for a nameless recipient) and sender' })
+  @ApiOperation({ operationId: 'validateBlast', summary: 'Check templates (unknown merge fields, dangling greeting for a nameless recipient) and sender' })
   @ApiOkResponse({ type: ValidationResultDto })
   async validate(@Id() id: string): Promise<ValidationResultDto> {
     const problems = await this.blasts.validate(await this.blasts.get(id));
@@ -104,7 +106,7 @@ export class BlastsController {
 
   @Post(':id/preview')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Render for a chosen subscriber or a sample recipient, footer included (MSG-4)' })
+  @ApiOperation({ operationId: 'previewBlast', summary: 'Render for a chosen subscriber or a sample recipient, footer included (MSG-4)' })
   @ApiOkResponse({ type: PreviewDto })
   preview(@Id() id: string, @Body() dto: PreviewBlastDto): Promise<PreviewDto> {
     return this.blasts.preview(id, dto.subscriberId);
@@ -112,7 +114,7 @@ export class BlastsController {
 
   @Post(':id/test')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Mail the rendered blast to up to 10 addresses now (MSG-4)' })
+  @ApiOperation({ operationId: 'testSendBlast', summary: 'Mail the rendered blast to up to 10 addresses now (MSG-4)' })
   @ApiOkResponse({ type: TestSendResultDto })
   async testSend(@Id() id: string, @Body() dto: TestSendBlastDto): Promise<TestSendResultDto> {
     return { sent: await this.blasts.testSend(id, dto.to, dto.subscriberId) };
@@ -120,7 +122,7 @@ export class BlastsController {
 
   @Post(':id/schedule')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Schedule a draft for a future time' })
+  @ApiOperation({ operationId: 'scheduleBlast', summary: 'Schedule a draft for a future time' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async schedule(@Id() id: string, @Body() dto: ScheduleBlastDto, @CurrentCaller() caller: Caller): Promise<BlastDto> {
@@ -129,7 +131,7 @@ export class BlastsController {
 
   @Post(':id/unschedule')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Return a scheduled blast to draft' })
+  @ApiOperation({ operationId: 'unscheduleBlast', summary: 'Return a scheduled blast to draft' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async unschedule(@Id() id: string, @CurrentCaller() caller: Caller): Promise<BlastDto> {
@@ -138,8 +140,8 @@ export class BlastsController {
 
   @Post(':id/send')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Start sending now: freeze the audience, then send in batches (a second call is a no-op)' })
-  @ApiOkResponse({ type: BlastDto })
+  @ApiOperation({ operationId: 'sendBlast', summary: 'Start sending now: freeze the audience, then send in batches (a second call is a no-op)' })
+  @ApiAcceptedResponse({ description: 'Sending started (or already under way): the blast as it is now', type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async send(@Id() id: string, @CurrentCaller() caller: Caller): Promise<BlastDto> {
     return this.audited(caller, 'blast.sent', await this.blasts.send(id));
@@ -147,7 +149,7 @@ export class BlastsController {
 
   @Post(':id/pause')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Pause a sending blast (new messages stop within a second)' })
+  @ApiOperation({ operationId: 'pauseBlast', summary: 'Pause a sending blast (new messages stop within a second)' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async pause(@Id() id: string, @CurrentCaller() caller: Caller): Promise<BlastDto> {
@@ -156,7 +158,7 @@ export class BlastsController {
 
   @Post(':id/resume')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Resume a paused blast where it stopped' })
+  @ApiOperation({ operationId: 'resumeBlast', summary: 'Resume a paused blast where it stopped' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async resume(@Id() id: string, @CurrentCaller() caller: Caller): Promise<BlastDto> {
@@ -165,7 +167,7 @@ export class BlastsController {
 
   @Post(':id/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel a draft, scheduled, sending or paused blast' })
+  @ApiOperation({ operationId: 'cancelBlast', summary: 'Cancel a draft, scheduled, sending or paused blast' })
   @ApiOkResponse({ type: BlastDto })
   @ApiConflictResponse({ type: ErrorResponseDto })
   async cancel(@Id() id: string, @CurrentCaller() caller: Caller): Promise<BlastDto> {
@@ -173,14 +175,14 @@ export class BlastsController {
   }
 
   @Get(':id/stats')
-  @ApiOperation({ summary: 'Audience, skipped by reason, sent, failed, bounced, complained, unsubscribed (MSG-9)' })
+  @ApiOperation({ operationId: 'getBlastStats', summary: 'Audience, skipped by reason, sent, failed, bounced, complained, unsubscribed (MSG-9)' })
   @ApiOkResponse({ type: BlastStatsDto })
   stats(@Id() id: string): Promise<BlastStatsDto> {
     return this.blasts.stats(id);
   }
 
   @Get(':id/deliveries')
-  @ApiOperation({ summary: 'Per-recipient ledger, filterable by status and skip reason (MSG-10)' })
+  @ApiOperation({ operationId: 'listBlastDeliveries', summary: 'Per-recipient ledger, filterable by status and skip reason (MSG-10)' })
   @ApiOkResponse({ type: DeliveryPageDto })
   ledger(@Id() id: string, @Query() q: LedgerQueryDto): Promise<DeliveryPageDto> {
     return this.blasts.ledger(id, q);

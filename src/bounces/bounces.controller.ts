@@ -15,14 +15,14 @@ export class BouncesController {
   constructor(private readonly bounces: BouncesService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Bounce, complaint and sender-policy events, newest first (type=policy: the sender alerts)' })
+  @ApiOperation({ operationId: 'listBounceEvents', summary: 'Bounce, complaint and sender-policy events, newest first (type=policy: the sender alerts)' })
   @ApiOkResponse({ type: BounceEventPageDto })
   list(@Query() q: ListBounceEventsQueryDto): Promise<BounceEventPageDto> {
     return this.bounces.list(q);
   }
 
   @Get('blasts/:blastId')
-  @ApiOperation({ summary: 'Deliverability of one blast: bounces, complaint rate, policy rejections, automatic pause reason' })
+  @ApiOperation({ operationId: 'getBlastDeliverability', summary: 'Deliverability of one blast: bounces, complaint rate, policy rejections, automatic pause reason' })
   @ApiOkResponse({ type: BlastDeliverabilityDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   blast(@Param('blastId', uuidParam('blastId')) blastId: string): Promise<BlastDeliverabilityDto> {

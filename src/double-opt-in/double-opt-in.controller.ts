@@ -1,5 +1,6 @@
 import { applyDecorators, Controller, Get, Header, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHtmlResponse } from '../core/docs/api-responses';
 import { Throttle } from '@nestjs/throttler';
 import { Public } from '../core/http/auth.decorators';
 import { PreferencePageExceptionFilter, TOKEN_PAGE_HEADERS } from '../preferences/preference-page.filter';
@@ -28,9 +29,8 @@ const TokenPage = () =>
 @ApiTags('double opt-in')
 @Public()
 @UseFilters(PreferencePageExceptionFilter)
-@ApiProduces('text/html')
-@ApiNotFoundResponse({ description: 'Tampered or unknown token, or a subscriber who can no longer confirm — one HTML page' })
-@ApiTooManyRequestsResponse({ description: 'Per-IP rate limit' })
+@ApiHtmlResponse(404, 'Tampered or unknown token, or a subscriber who can no longer confirm — one HTML page')
+@ApiHtmlResponse(429, 'Per-IP rate limit')
 @Controller('confirm')
 export class DoubleOptInController {
   constructor(private readonly doubleOptIn: DoubleOptInService) {}
@@ -38,8 +38,8 @@ export class DoubleOptInController {
   @Get(':token')
   @TokenPage()
   @Throttle(PAGE_BUDGET)
-  @ApiOperation({ summary: 'Confirmation page with one button; GET and HEAD never change anything (mail scanners)' })
-  @ApiOkResponse({ description: 'HTML page' })
+  @ApiOperation({ operationId: 'showConfirmPage', summary: 'Confirmation page with one button; GET and HEAD never change anything (mail scanners)' })
+  @ApiHtmlResponse(200, 'HTML page')
   page(@Param('token') token: string): Promise<string> {
     return this.doubleOptIn.confirmPage(token);
   }
@@ -48,8 +48,8 @@ export class DoubleOptInController {
   @HttpCode(200)
   @TokenPage()
   @Throttle(PAGE_BUDGET)
-  @ApiOperation({ summary: 'Confirm the subscription: unconfirmed → subscribed, consent recorded (idempotent)' })
-  @ApiOkResponse({ description: 'HTML page' })
+  @ApiOperation({ operationId: 'confirmSignup', summary: 'Confirm the subscription: unconfirmed → subscribed, consent recorded (idempotent)' })
+  @ApiHtmlResponse(200, 'HTML page')
   confirm(@Param('token') token: string): Promise<string> {
     return this.doubleOptIn.confirm(token);
   }

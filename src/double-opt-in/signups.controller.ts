@@ -14,7 +14,7 @@ export class SignupsController {
 
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign a person up: subscribed, or unconfirmed with a confirmation email under double opt-in' })
+  @ApiOperation({ operationId: 'createSignup', summary: 'Sign a person up: subscribed, or unconfirmed with a confirmation email under double opt-in' })
   @ApiOkResponse({ type: SignupResultDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   signup(@Body() dto: SignupDto): Promise<SignupResultDto> {

@@ -12,14 +12,14 @@ export class LegislatorsController {
   constructor(private readonly legislators: LegislatorsService) {}
 
   @Get('senators')
-  @ApiOperation({ summary: 'List current senators (filter by state or leadership role)' })
+  @ApiOperation({ operationId: 'listSenators', summary: 'List current senators (filter by state or leadership role)' })
   @ApiOkResponse({ type: [SenatorDto] })
   list(@Query() query: ListSenatorsQueryDto) {
     return this.legislators.listSenators(query);
   }
 
   @Get('senators/:bioguideId')
-  @ApiOperation({ summary: 'One senator by bioguide id (also one who has left office)' })
+  @ApiOperation({ operationId: 'getSenator', summary: 'One senator by bioguide id (also one who has left office)' })
   @ApiOkResponse({ type: SenatorDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   async get(@Param('bioguideId') bioguideId: string) {
@@ -29,7 +29,7 @@ export class LegislatorsController {
   }
 
   @Get('leadership')
-  @ApiOperation({ summary: 'Current Senate leadership: who holds each role petitions can target' })
+  @ApiOperation({ operationId: 'listLeadership', summary: 'Current Senate leadership: who holds each role petitions can target' })
   @ApiOkResponse({ type: [LeadershipEntryDto] })
   leadership() {
     return this.legislators.leadership();

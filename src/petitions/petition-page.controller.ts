@@ -1,10 +1,12 @@
 import { Body, ConflictException, Controller, Get, HttpException, NotFoundException, Param, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiHtmlResponse } from '../core/docs/api-responses';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../core/http/auth.decorators';
 import { RequestValidationException } from '../core/http/validation';
 import { renderMessagePage, renderPetitionPage, renderThankYouPage } from './petition-page';
 import { PetitionPageExceptionFilter } from './petition-page.filter';
+import { SignPetitionDto } from './dto/signature.dto';
 import { Petition } from './petition.entity';
 import { PetitionsService } from './petitions.service';
 import { SettingsService } from '../settings/settings.service';
@@ -15,7 +17,9 @@ import { isUuid } from '../core/http/uuid';
 const REF = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The hosted petition page (PET-3): GET shows it, the form POSTs back to the same address. */
-@ApiExcludeController()
+@ApiTags('petition page')
+@ApiHtmlResponse(404, 'No petition at this address (HTML page)')
+@ApiHtmlResponse(429, 'Too many signatures from this network (HTML page, with Retry-After)')
 @Public()
 @UseFilters(PetitionPageExceptionFilter)
 @Controller('p')
@@ -27,6 +31,10 @@ export class PetitionPageController {
   ) {}
 
   @Get(':slug')
+  @ApiQuery({ name: 'blast', type: String, required: false, description: 'The blast whose link was followed (kept if a UUID)' })
+  @ApiQuery({ name: 'ref', type: String, required: false, description: 'A referral code (kept if 1–64 of A-Z a-z 0-9 _ . -)' })
+  @ApiHtmlResponse(200, 'The petition with its signing form')
+  @ApiOperation({ operationId: 'showPetitionPage', summary: 'The hosted petition page (PET-3), with the signing form' })
   async show(@Param('slug') slug: string, @Query() query: Record<string, unknown>, @Res() reply: FastifyReply) {
     const petition = await this.find(slug, reply);
     if (!petition) return;
@@ -40,6 +48,12 @@ export class PetitionPageController {
 
   @Post(':slug')
   @UseGuards(SigningRateLimitGuard)
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ type: SignPetitionDto })
+  @ApiHtmlResponse(200, 'Thank-you page')
+  @ApiHtmlResponse(400, 'The form again, with every invalid field explained')
+  @ApiHtmlResponse(409, 'The petition is closed (HTML page)')
+  @ApiOperation({ operationId: 'submitPetitionPage', summary: 'Sign from the hosted page\'s form; answers the thank-you page, or the form again with its errors' })
   async submit(@Param('slug') slug: string, @Body() body: Record<string, unknown>, @Res() reply: FastifyReply) {
     const petition = await this.find(slug, reply);
     if (!petition) return;

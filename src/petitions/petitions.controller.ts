@@ -8,11 +8,11 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiKeyAuth } from '../core/http/auth.decorators';
+import { ApiCsvResponse } from '../core/docs/api-responses';
 import { ErrorResponseDto } from '../core/http/error-response.dto';
 import { CreatePetitionDto, ListPetitionsQueryDto, PetitionDto, UpdatePetitionDto } from './dto/petition.dto';
 import { ListSignaturesQueryDto, PetitionStatsDto, SignaturePageDto } from './dto/signature.dto';
@@ -30,7 +30,7 @@ export class PetitionsController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a petition (targets: leadership roles, senators, the signer\'s own senators)' })
+  @ApiOperation({ operationId: 'createPetition', summary: 'Create a petition (targets: leadership roles, senators, the signer\'s own senators)' })
   @ApiCreatedResponse({ type: PetitionDto })
   @ApiConflictResponse({ description: 'Slug already used', type: ErrorResponseDto })
   create(@Body() dto: CreatePetitionDto) {
@@ -38,7 +38,7 @@ export class PetitionsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List petitions with their signature counts' })
+  @ApiOperation({ operationId: 'listPetitions', summary: 'List petitions with their signature counts' })
   @ApiOkResponse({ type: [PetitionDto] })
   list(@Query() query: ListPetitionsQueryDto) {
     return this.petitions.list(query);
@@ -46,7 +46,7 @@ export class PetitionsController {
 
   @Get(':id')
   @ApiParam({ name: 'id', description: 'Petition id (uuid) or slug' })
-  @ApiOperation({ summary: 'One petition, targets resolved against the current roster' })
+  @ApiOperation({ operationId: 'getPetition', summary: 'One petition, targets resolved against the current roster' })
   @ApiOkResponse({ type: PetitionDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   get(@Param('id') id: string) {
@@ -54,7 +54,7 @@ export class PetitionsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Edit a petition; status "closed" stops signing' })
+  @ApiOperation({ operationId: 'updatePetition', summary: 'Edit a petition; status "closed" stops signing' })
   @ApiOkResponse({ type: PetitionDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'Slug already used', type: ErrorResponseDto })
@@ -64,7 +64,7 @@ export class PetitionsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a petition nobody has signed (close it otherwise)' })
+  @ApiOperation({ operationId: 'deletePetition', summary: 'Delete a petition nobody has signed (close it otherwise)' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'It has signatures', type: ErrorResponseDto })
@@ -73,7 +73,7 @@ export class PetitionsController {
   }
 
   @Get(':id/signatures')
-  @ApiOperation({ summary: 'Signatures, newest first, cursor-paged' })
+  @ApiOperation({ operationId: 'listPetitionSignatures', summary: 'Signatures, newest first, cursor-paged' })
   @ApiOkResponse({ type: SignaturePageDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   signatures(@Param('id') id: string, @Query() query: ListSignaturesQueryDto) {
@@ -81,7 +81,7 @@ export class PetitionsController {
   }
 
   @Get(':id/stats')
-  @ApiOperation({ summary: 'Counts by target (roles counted for their current holder), by state and by day' })
+  @ApiOperation({ operationId: 'getPetitionStats', summary: 'Counts by target (roles counted for their current holder), by state and by day' })
   @ApiOkResponse({ type: PetitionStatsDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   stats(@Param('id') id: string) {
@@ -90,12 +90,12 @@ export class PetitionsController {
 
   @Get(':id/delivery/:target')
   @ApiOperation({
+    operationId: 'getPetitionDeliveryPacket',
     summary: 'Delivery packet (CSV, streamed) for one senator',
     description: 'target: a leadership role (resolved to its holder now) or a bioguide id. Lists every signer addressed to that senator.',
   })
   @ApiParam({ name: 'target', example: 'majority_leader' })
-  @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'CSV: name, state, zip, comment, signed_at, addressed_as' })
+  @ApiCsvResponse('CSV: name, state, zip, comment, signed_at, addressed_as')
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'The role is vacant', type: ErrorResponseDto })
   async delivery(@Param('id') id: string, @Param('target') target: string, @Res() reply: FastifyReply) {

@@ -24,6 +24,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
@@ -59,7 +60,7 @@ export class PublicPetitionsController {
   ) {}
 
   @Get(':slug')
-  @ApiOperation({ summary: 'A petition for embeds: title, body, resolved targets, count, goal' })
+  @ApiOperation({ operationId: 'getPublicPetition', summary: 'A petition for embeds: title, body, resolved targets, count, goal' })
   @ApiOkResponse({ type: PublicPetitionDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   get(@Param('slug') slug: string) {
@@ -67,11 +68,12 @@ export class PublicPetitionsController {
   }
 
   @Options(':slug/signatures')
+  @ApiParam({ name: 'slug', type: String })
   @HttpCode(204)
   @Header('Access-Control-Allow-Methods', 'POST')
   @Header('Access-Control-Allow-Headers', 'content-type')
   @Header('Access-Control-Max-Age', '86400')
-  @ApiOperation({ summary: 'CORS preflight for signing from an embed on another site' })
+  @ApiOperation({ operationId: 'preflightSignPetition', summary: 'CORS preflight for signing from an embed on another site' })
   preflight() {
     return undefined;
   }
@@ -81,6 +83,7 @@ export class PublicPetitionsController {
   @UseGuards(SigningRateLimitGuard)
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiOperation({
+    operationId: 'signPetition',
     summary: 'Sign a petition (JSON or form). Signing twice counts once; the answer is the same either way.',
   })
   @ApiCreatedResponse({ type: SignatureReceiptDto })

@@ -1,5 +1,6 @@
 import { applyDecorators, Body, Controller, Get, Header, HttpCode, Param, Post, Req, UnsupportedMediaTypeException, UseFilters } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHtmlResponse } from '../core/docs/api-responses';
 import { Throttle } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../core/http/auth.decorators';
@@ -48,9 +49,8 @@ const TokenPage = () =>
 @ApiTags('preference pages')
 @Public()
 @UseFilters(PreferencePageExceptionFilter)
-@ApiProduces('text/html')
-@ApiNotFoundResponse({ description: 'Tampered, truncated or unknown token — one HTML page whatever the cause' })
-@ApiTooManyRequestsResponse({ description: 'Per-IP rate limit (HTML page with Retry-After)' })
+@ApiHtmlResponse(404, 'Tampered, truncated or unknown token — one HTML page whatever the cause')
+@ApiHtmlResponse(429, 'Per-IP rate limit (HTML page with Retry-After)')
 @Controller()
 export class PreferencePagesController {
   constructor(private readonly preferences: PreferencesService) {}
@@ -58,8 +58,8 @@ export class PreferencePagesController {
   @Get('preferences/:token')
   @TokenPage()
   @Throttle(PAGE_BUDGET)
-  @ApiOperation({ summary: 'Preference center (UNSUB-2): masked address, frequency, topics, unsubscribe/resubscribe' })
-  @ApiOkResponse({ description: 'HTML page' })
+  @ApiOperation({ operationId: 'showPreferencesPage', summary: 'Preference center (UNSUB-2): masked address, frequency, topics, unsubscribe/resubscribe' })
+  @ApiHtmlResponse(200, 'HTML page')
   preferencesPage(@Param('token') token: string): Promise<string> {
     return this.preferences.preferencesPage(token);
   }
@@ -69,8 +69,8 @@ export class PreferencePagesController {
   @TokenPage()
   @Throttle(PAGE_BUDGET)
   @ApiConsumes('application/x-www-form-urlencoded')
-  @ApiOperation({ summary: 'Apply the preference form and show what changed (UNSUB-2)' })
-  @ApiOkResponse({ description: 'HTML page listing the changes' })
+  @ApiOperation({ operationId: 'applyPreferences', summary: 'Apply the preference form and show what changed (UNSUB-2)' })
+  @ApiHtmlResponse(200, 'HTML page listing the changes')
   applyPreferences(@Param('token') token: string, @Body() form: PreferenceFormDto, @Req() req: FastifyRequest): Promise<string> {
     // A multipart body would reach the DTO empty and save nothing while looking like success.
     if (req.isMultipart()) throw new UnsupportedMediaTypeException('Send the preference form as application/x-www-form-urlencoded');
@@ -80,8 +80,8 @@ export class PreferencePagesController {
   @Get('unsubscribe/:token')
   @TokenPage()
   @Throttle(PAGE_BUDGET)
-  @ApiOperation({ summary: 'Unsubscribe confirmation page (UNSUB-3); GET and HEAD never change anything' })
-  @ApiOkResponse({ description: 'HTML page with one button, offering fewer emails instead' })
+  @ApiOperation({ operationId: 'showUnsubscribePage', summary: 'Unsubscribe confirmation page (UNSUB-3); GET and HEAD never change anything' })
+  @ApiHtmlResponse(200, 'HTML page with one button, offering fewer emails instead')
   unsubscribePage(@Param('token') token: string): Promise<string> {
     return this.preferences.unsubscribeConfirmPage(token);
   }
@@ -97,9 +97,10 @@ export class PreferencePagesController {
     schema: { type: 'object', properties: { 'List-Unsubscribe': { type: 'string', enum: ['One-Click'] } } },
   })
   @ApiOperation({
+    operationId: 'unsubscribeByToken',
     summary: 'Unsubscribe (UNSUB-3) and RFC 8058 one-click (UNSUB-4): body List-Unsubscribe=One-Click, no cookie, 200, idempotent',
   })
-  @ApiOkResponse({ description: 'HTML confirmation with an undo button' })
+  @ApiHtmlResponse(200, 'HTML confirmation with an undo button')
   async unsubscribe(@Param('token') token: string, @Req() req: FastifyRequest): Promise<string> {
     const fields = await readFields(req);
     return this.preferences.unsubscribe(token, fields[PAGE_BUTTON_FIELD] === 'page' ? 'unsubscribe-page' : 'one-click');

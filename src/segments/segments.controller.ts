@@ -24,14 +24,14 @@ export class SegmentsController {
   constructor(private readonly segments: SegmentsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List saved segments' })
+  @ApiOperation({ operationId: 'listSegments', summary: 'List saved segments' })
   @ApiOkResponse({ type: [SegmentDto] })
   list() {
     return this.segments.list();
   }
 
   @Post()
-  @ApiOperation({ summary: 'Save a segment (rules validated; referenced segments must exist, no cycles)' })
+  @ApiOperation({ operationId: 'createSegment', summary: 'Save a segment (rules validated; referenced segments must exist, no cycles)' })
   @ApiCreatedResponse({ type: SegmentDto })
   @ApiBadRequestResponse({ description: 'Invalid rules: every bad node named by path in details', type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'A segment with this name exists', type: ErrorResponseDto })
@@ -42,7 +42,7 @@ export class SegmentsController {
   @Post('preview')
   @HttpCode(200)
   @Roles('viewer')
-  @ApiOperation({ summary: 'Count subscribed people matching an unsaved rule tree, with a small sample (SEG-3)' })
+  @ApiOperation({ operationId: 'previewSegment', summary: 'Count subscribed people matching an unsaved rule tree, with a small sample (SEG-3)' })
   @ApiOkResponse({ type: SegmentCountDto })
   @ApiBadRequestResponse({ description: 'Invalid rules: every bad node named by path in details', type: ErrorResponseDto })
   preview(@Body() dto: PreviewSegmentDto) {
@@ -50,7 +50,7 @@ export class SegmentsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One saved segment' })
+  @ApiOperation({ operationId: 'getSegment', summary: 'One saved segment' })
   @ApiOkResponse({ type: SegmentDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   get(@Param('id', uuid) id: string) {
@@ -58,7 +58,7 @@ export class SegmentsController {
   }
 
   @Get(':id/count')
-  @ApiOperation({ summary: 'Count subscribed members of a saved segment now, with a small sample (SEG-3)' })
+  @ApiOperation({ operationId: 'countSegment', summary: 'Count subscribed members of a saved segment now, with a small sample (SEG-3)' })
   @ApiOkResponse({ type: SegmentCountDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   count(@Param('id', uuid) id: string) {
@@ -66,7 +66,7 @@ export class SegmentsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Rename, describe or change the rules of a segment' })
+  @ApiOperation({ operationId: 'updateSegment', summary: 'Rename, describe or change the rules of a segment' })
   @ApiOkResponse({ type: SegmentDto })
   @ApiBadRequestResponse({ description: 'Invalid rules (including a reference cycle)', type: ErrorResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
@@ -77,7 +77,7 @@ export class SegmentsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a segment; refused while another segment or a blast uses it' })
+  @ApiOperation({ operationId: 'deleteSegment', summary: 'Delete a segment; refused while another segment or a blast uses it' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'Referenced by another segment or used by a blast', type: ErrorResponseDto })

@@ -18,14 +18,14 @@ export class SettingsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'The organization settings: footer, disclaimer, notices, sending defaults, caps' })
+  @ApiOperation({ operationId: 'getSettings', summary: 'The organization settings: footer, disclaimer, notices, sending defaults, caps' })
   @ApiOkResponse({ type: SettingsDto })
   async get(): Promise<SettingsDto> {
     return SettingsService.toDto(await this.settings.get());
   }
 
   @Patch()
-  @ApiOperation({ summary: 'Change some settings (only the fields given; null clears an optional one)' })
+  @ApiOperation({ operationId: 'updateSettings', summary: 'Change some settings (only the fields given; null clears an optional one)' })
   @ApiOkResponse({ type: SettingsDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   async update(@Body() dto: UpdateSettingsDto, @CurrentCaller() caller: Caller): Promise<SettingsDto> {

@@ -13,10 +13,10 @@ import {
   Res,
   StreamableFile,
 } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Caller } from '../api-keys/api-keys.service';
-import { AuditService } from '../audit/audit.service';
+import { ApiCsvResponse } from '../core/docs/api-responses';
 import { ApiKeyAuth, CurrentCaller } from '../core/http/auth.decorators';
 import { ErrorResponseDto } from '../core/http/error-response.dto';
 import {
@@ -45,11 +45,11 @@ export class SubscribersController {
   constructor(
     private readonly subscribers: SubscribersService,
     private readonly exports: SubscriberExportService,
-    private readonly audit: AuditService,
   ) {}
 
   @Post()
   @ApiOperation({
+    operationId: 'upsertSubscriber',
     summary: 'Create a subscriber, or update the profile of an existing address',
     description:
       'SUB-3: an existing person keeps their status (re-adding an unsubscribed, bounced or complained address does ' +
@@ -76,7 +76,7 @@ export class SubscribersController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List and search subscribers (newest first, cursor pagination)' })
+  @ApiOperation({ operationId: 'listSubscribers', summary: 'List and search subscribers (newest first, cursor pagination)' })
   @ApiOkResponse({ type: SubscriberPageDto })
   list(@Query() q: ListSubscribersQueryDto) {
     const { limit, cursor, ...filter } = q;
@@ -84,14 +84,11 @@ export class SubscribersController {
   }
 
   @Get('export.csv')
-  @ApiOperation({ summary: 'Streamed CSV export of a filter; unsubscribed/bounced/complained only for admins who ask' })
-  @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'CSV with a header row', schema: { type: 'string' } })
-  async exportCsv(@Query() q: ExportSubscribersQueryDto, @CurrentCaller() caller: Caller) {
+  @ApiOperation({ operationId: 'exportSubscribersCsv', summary: 'Streamed CSV export of a filter; unsubscribed/bounced/complained only for admins who ask' })
+  @ApiCsvResponse('CSV with a header row')
+  exportCsv(@Query() q: ExportSubscribersQueryDto, @CurrentCaller() caller: Caller) {
     const { includeSuppressed, ...filter } = q;
     if (includeSuppressed && caller.role !== 'admin') throw new ForbiddenException('Only an admin may export suppressed addresses');
-    // The filter's field names only: a search term may be an address.
-    await this.audit.record(caller, 'subscriber.exported', { type: 'subscribers' }, { format: 'csv', filters: AuditService.fieldsOf(filter), includeSuppressed: !!includeSuppressed });
     return new StreamableFile(this.exports.exportCsv(filter, !!includeSuppressed), {
       type: 'text/csv; charset=utf-8',
       disposition: 'attachment; filename="subscribers.csv"',
@@ -100,7 +97,7 @@ export class SubscribersController {
 
   @Post('tags')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Add or remove tags in bulk, on ids or on everyone matching a filter' })
+  @ApiOperation({ operationId: 'bulkTagSubscribers', summary: 'Add or remove tags in bulk, on ids or on everyone matching a filter' })
   @ApiOkResponse({ type: BulkTagsResultDto })
   async bulkTags(@Body() dto: BulkTagsDto) {
     return { affected: await this.subscribers.bulkTags(dto.action, dto.tags, { ids: dto.ids, filter: dto.filter }) };
@@ -108,20 +105,22 @@ export class SubscribersController {
 
   @Get(':id')
   @ApiOkResponse({ type: SubscriberDto })
+  @ApiOperation({ operationId: 'getSubscriber', summary: 'One subscriber: profile, status, tags, custom fields, frequency' })
   get(@Param('id', uuid) id: string) {
     return this.subscribers.getOrThrow(id);
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Update profile, tags (replaced), custom fields (replaced), frequency; null clears a field' })
+  @ApiOperation({ operationId: 'updateSubscriber', summary: 'Update profile, tags (replaced), custom fields (replaced), frequency; null clears a field' })
   @ApiOkResponse({ type: SubscriberDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The subscriber was erased, or another subscriber has this email address' })
   update(@Param('id', uuid) id: string, @Body() dto: UpdateSubscriberDto) {
     return this.subscribers.update(id, dto);
   }
 
   @Post(':id/unsubscribe')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Unsubscribe a person (idempotent)' })
+  @ApiOperation({ operationId: 'unsubscribeSubscriber', summary: 'Unsubscribe a person (idempotent)' })
   @ApiOkResponse({ type: SubscriberDto })
   unsubscribe(@Param('id', uuid) id: string) {
     return this.subscribers.unsubscribe(id);
@@ -129,31 +128,29 @@ export class SubscribersController {
 
   @Post(':id/resubscribe')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Resubscribe an unsubscribed, bounced or complained person; the consent basis is recorded' })
+  @ApiOperation({ operationId: 'resubscribeSubscriber', summary: 'Resubscribe an unsubscribed, bounced or complained person; the consent basis is recorded' })
   @ApiOkResponse({ type: SubscriberDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The subscriber was erased: add the address again with fresh consent' })
   resubscribe(@Param('id', uuid) id: string, @Body() dto: ResubscribeDto) {
     return this.subscribers.resubscribe(id, dto.consent);
   }
 
   @Get(':id/export')
-  @ApiOperation({ summary: 'Everything held about one person, as JSON (data subject access)' })
+  @ApiOperation({ operationId: 'exportSubscriberData', summary: 'Everything held about one person, as JSON (data subject access)' })
   @ApiOkResponse({ type: PersonalDataExportDto })
-  async exportPerson(@Param('id', uuid) id: string, @CurrentCaller() caller: Caller) {
-    const data = await this.exports.exportPerson(id);
-    await this.audit.record(caller, 'subscriber.exported', { type: 'subscriber', id }, { format: 'json' });
-    return data;
+  exportPerson(@Param('id', uuid) id: string) {
+    return this.exports.exportPerson(id);
   }
 
   @Post(':id/erase')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'eraseSubscriber',
     summary: 'Erase a person: personal data replaced, the address kept only as a keyed hash that suppresses it',
     description: 'Later imports, API upserts and petition signatures of the address stay suppressed unless the person gives fresh consent.',
   })
   @ApiOkResponse({ type: SubscriberDto })
-  async erase(@Param('id', uuid) id: string, @CurrentCaller() caller: Caller) {
-    const erased = await this.subscribers.erase(id);
-    await this.audit.record(caller, 'subscriber.erased', { type: 'subscriber', id });
-    return erased;
+  erase(@Param('id', uuid) id: string) {
+    return this.subscribers.erase(id);
   }
 }

@@ -6,6 +6,7 @@ import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { AppModule } from '../../src/app.module';
 import { Env, loadEnv } from '../../src/core/config/env';
 import { createHttpApp } from '../../src/core/http/create-http-app';
+import { installContractCheck } from './contract-check';
 import { freePort } from './process';
 import { createTestDatabase, dropTestDatabase, runId, serverUrl } from './test-database';
 
@@ -126,6 +127,8 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
     const env = testEnv(database, port, options.env);
     const module = options.worker === false ? ApiModule.forRoot(env) : AppModule.forRoot(env);
     const app = await createHttpApp(module, env);
+    // Every response this app sends is checked against the committed OpenAPI document (issue 13).
+    installContractCheck(app.getHttpAdapter().getInstance());
     try {
       await app.listen({ port, host: '127.0.0.1' });
     } catch (e) {

@@ -1,10 +1,13 @@
 import Redis from 'ioredis';
+import { contractSummary } from './contract-summary';
 import { adminQuery, runId } from './test-database';
 
 /** Drop this run's databases (apps first, then the template) and its Redis keys. */
 export default async function globalTeardown(): Promise<void> {
   const id = runId();
   if (!id) return;
+  const summary = contractSummary();
+  if (summary) process.stdout.write(`\n${summary}\n`);
   const dbs = await adminQuery<{ datname: string }>(
     `SELECT datname FROM pg_database WHERE datname LIKE $1`,
     [`cloture_test_${id}_%`],

@@ -40,8 +40,11 @@ export class WorkerProcess {
     return this;
   }
 
-  /** Resolves once the worker logged that it started (or rejects with its output). */
-  async ready(timeoutMs = 30_000): Promise<this> {
+  /**
+   * Resolves once the worker logged that it started (or rejects with its output). Generous: booting Nest takes
+   * tens of seconds when the machine's 2 cores are shared with other work.
+   */
+  async ready(timeoutMs = 90_000): Promise<this> {
     const deadline = Date.now() + timeoutMs;
     while (!this.output.join('').includes('Cloture worker started')) {
       if (this.child?.exitCode !== null && this.child?.exitCode !== undefined) throw new Error(`worker exited:\n${this.output.join('')}`);

@@ -32,19 +32,19 @@ export class CreateBlastDto {
   @IsString() @Length(1, 500) @Matches(NO_HEADER_BREAKS, { message: 'subject must be one line' })
   subject: string;
 
-  @ApiPropertyOptional({ example: 'Two minutes to tell them: bring it to a vote', maxLength: 500, nullable: true, type: String })
+  @ApiPropertyOptional({ type: String, example: 'Two minutes to tell them: bring it to a vote', maxLength: 500, nullable: true })
   @IsOptional() @IsString() @MaxLength(500)
   preheader?: string | null;
 
-  @ApiPropertyOptional({ example: 'Jane Doe', maxLength: 100, nullable: true, type: String, description: 'Default: the settings\' defaultFromName' })
+  @ApiPropertyOptional({ type: String, example: 'Jane Doe', maxLength: 100, nullable: true, description: 'Default: the settings\' defaultFromName' })
   @IsOptional() @IsString() @Length(1, 100) @Matches(/^[^\r\n<>"]+$/, { message: 'fromName must not contain line breaks, <, > or "' })
   fromName?: string | null;
 
-  @ApiPropertyOptional({ example: 'jane@mail.janedoe.org', nullable: true, type: String, description: 'Default: the settings\' defaultFromEmail' })
+  @ApiPropertyOptional({ type: String, example: 'jane@mail.janedoe.org', nullable: true, description: 'Default: the settings\' defaultFromEmail' })
   @IsOptional() @IsEmailAddress() @MaxLength(254)
   fromEmail?: string | null;
 
-  @ApiPropertyOptional({ example: 'team@janedoe.org', nullable: true, type: String })
+  @ApiPropertyOptional({ type: String, example: 'team@janedoe.org', nullable: true })
   @IsOptional() @IsEmailAddress() @MaxLength(254)
   replyTo?: string | null;
 
@@ -52,15 +52,15 @@ export class CreateBlastDto {
   @IsString() @Length(1, MAX_TEMPLATE_LENGTH)
   htmlBody: string;
 
-  @ApiPropertyOptional({ description: 'Text template; when absent the text part is generated from the HTML', nullable: true, type: String, maxLength: MAX_TEMPLATE_LENGTH })
+  @ApiPropertyOptional({ type: String, description: 'Text template; when absent the text part is generated from the HTML', nullable: true, maxLength: MAX_TEMPLATE_LENGTH })
   @IsOptional() @IsString() @Length(1, MAX_TEMPLATE_LENGTH)
   textBody?: string | null;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'Saved segment; null or absent → every subscriber' })
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Saved segment; null or absent → every subscriber' })
   @IsOptional() @IsUUID()
   segmentId?: string | null;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'Topic (PREF-1): subscribers opted out of it are skipped' })
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Topic (PREF-1): subscribers opted out of it are skipped' })
   @IsOptional() @IsUUID()
   topicId?: string | null;
 
@@ -68,7 +68,7 @@ export class CreateBlastDto {
   @IsOptional() @IsIn(BLAST_PRIORITIES)
   priority?: BlastPriority;
 
-  @ApiPropertyOptional({ example: 10000, nullable: true, type: Number, description: 'SEG-4: send to this many of the audience, chosen at random' })
+  @ApiPropertyOptional({ type: 'integer', example: 10000, nullable: true, description: 'SEG-4: send to this many of the audience, chosen at random' })
   @IsOptional() @IsInt() @Min(1) @Max(100_000_000)
   randomLimit?: number | null;
 }
@@ -78,18 +78,18 @@ export class UpdateBlastDto {
   @ApiPropertyOptional({ maxLength: 500 })
   @IsOptional() @IsString() @Length(1, 500) @Matches(NO_HEADER_BREAKS, { message: 'subject must be one line' })
   subject?: string;
-  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 500 }) @IsOptional() @IsString() @MaxLength(500) preheader?: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 100 })
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @MaxLength(500) preheader?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional() @IsString() @Length(1, 100) @Matches(/^[^\r\n<>"]+$/, { message: 'fromName must not contain line breaks, <, > or "' })
   fromName?: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 254 }) @IsOptional() @IsEmailAddress() @MaxLength(254) fromEmail?: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 254 }) @IsOptional() @IsEmailAddress() @MaxLength(254) replyTo?: string | null;
-  @ApiPropertyOptional({ maxLength: MAX_TEMPLATE_LENGTH }) @IsOptional() @IsString() @Length(1, MAX_TEMPLATE_LENGTH) htmlBody?: string;
-  @ApiPropertyOptional({ nullable: true, type: String, maxLength: MAX_TEMPLATE_LENGTH }) @IsOptional() @IsString() @Length(1, MAX_TEMPLATE_LENGTH) textBody?: string | null;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) @IsOptional() @IsUUID() segmentId?: string | null;
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) @IsOptional() @IsUUID() topicId?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsEmailAddress() @MaxLength(254) fromEmail?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsEmailAddress() @MaxLength(254) replyTo?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, MAX_TEMPLATE_LENGTH) htmlBody?: string;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsString() @Length(1, MAX_TEMPLATE_LENGTH) textBody?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() segmentId?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true }) @IsOptional() @IsUUID() topicId?: string | null;
   @ApiPropertyOptional({ enum: BLAST_PRIORITIES }) @IsOptional() @IsIn(BLAST_PRIORITIES) priority?: BlastPriority;
-  @ApiPropertyOptional({ nullable: true, type: Number, minimum: 1, maximum: 100_000_000 }) @IsOptional() @IsInt() @Min(1) @Max(100_000_000) randomLimit?: number | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(100_000_000) randomLimit?: number | null;
 }
 
 export class ScheduleBlastDto {

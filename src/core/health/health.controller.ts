@@ -1,13 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { InjectQueue } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import { Public } from '../http/auth.decorators';
 import { QUEUES } from '../queue/queues';
+import { HealthAliveDto, HealthIndicatorDto, HealthReadyDto, HealthUnavailableDto } from './health.dto';
 
 @ApiTags('health')
+@ApiExtraModels(HealthIndicatorDto)
 @Public()
 @SkipThrottle()
 @Controller('health')
@@ -20,15 +22,17 @@ export class HealthController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Liveness: the process answers' })
-  alive() {
+  @ApiOperation({ operationId: 'checkAlive', summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ description: 'The process answers', type: HealthAliveDto })
+  alive(): HealthAliveDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis reachable (503 otherwise)' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down' })
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({ operationId: 'checkReady', summary: 'Readiness: PostgreSQL and Redis reachable (503 otherwise)' })
+  @ApiOkResponse({ description: 'PostgreSQL and Redis answer', type: HealthReadyDto })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down', type: HealthUnavailableDto })
   ready() {
     return this.health.check([
       () => this.db.pingCheck('database').withTimeout(2000),

@@ -29,7 +29,7 @@ export class MailController {
 
   @Post('test-email')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Send a test email now through the configured transport, to check the mail settings' })
+  @ApiOperation({ operationId: 'sendTestEmail', summary: 'Send a test email now through the configured transport, to check the mail settings' })
   @ApiOkResponse({ type: TestEmailResultDto })
   @ApiBadGatewayResponse({ description: 'The SMTP server refused or could not be reached', type: ErrorResponseDto })
   async testEmail(@Body() dto: TestEmailDto): Promise<TestEmailResultDto> {

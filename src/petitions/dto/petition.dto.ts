@@ -83,7 +83,7 @@ export class CreatePetitionDto {
   @Type(() => PetitionTargetDto)
   targets: PetitionTargetDto[];
 
-  @ApiPropertyOptional({ example: 10000, description: 'Signature goal shown as progress', minimum: 1 })
+  @ApiPropertyOptional({ type: 'integer', example: 10000, description: 'Signature goal shown as progress', minimum: 1 })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -95,14 +95,14 @@ export class CreatePetitionDto {
   @IsIn(PETITION_STATUSES)
   status?: PetitionStatus;
 
-  @ApiPropertyOptional({ example: 'Thank you for signing: {{petitionTitle}}', maxLength: 300, description: 'Handlebars; fields firstName, lastName, petitionTitle, petitionUrl' })
+  @ApiPropertyOptional({ type: String, example: 'Thank you for signing: {{petitionTitle}}', maxLength: 300, description: 'Handlebars; fields firstName, lastName, petitionTitle, petitionUrl' })
   @IsOptional()
   @IsString()
   @MaxLength(300)
   @Matches(NO_CONTROL_CHARS, { message: 'thankYouSubject must not contain control characters' })
   thankYouSubject?: string | null;
 
-  @ApiPropertyOptional({ example: '{{default firstName "Friend"}}, thank you for signing {{petitionTitle}}.', maxLength: 20_000, description: 'Markdown with Handlebars merge fields (escaped)' })
+  @ApiPropertyOptional({ type: String, example: '{{default firstName "Friend"}}, thank you for signing {{petitionTitle}}.', maxLength: 20_000, description: 'Markdown with Handlebars merge fields (escaped)' })
   @IsOptional()
   @IsString()
   @MaxLength(20_000)

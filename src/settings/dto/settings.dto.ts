@@ -17,28 +17,28 @@ import { IsEmailAddress } from '../../core/mail/email-address';
 
 /** PATCH semantics: only the fields given change; `null` clears an optional field. */
 export class UpdateSettingsDto {
-  @ApiPropertyOptional({ example: 'Friends of Jane Doe', maxLength: 200, nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'Friends of Jane Doe', maxLength: 200, nullable: true })
   @IsOptional() @IsString() @Length(1, 200)
   legalName?: string | null;
 
-  @ApiPropertyOptional({ example: 'PO Box 1234, Denver, CO 80201', maxLength: 500, nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'PO Box 1234, Denver, CO 80201', maxLength: 500, nullable: true })
   @IsOptional() @IsString() @Length(5, 500)
   postalAddress?: string | null;
 
-  @ApiPropertyOptional({ example: 'mail.janedoe.org', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'mail.janedoe.org', nullable: true })
   @IsOptional() @IsString()
   @Matches(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, { message: 'sendingDomain must be a domain name' })
   sendingDomain?: string | null;
 
-  @ApiPropertyOptional({ example: 'Jane Doe', maxLength: 100, nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'Jane Doe', maxLength: 100, nullable: true })
   @IsOptional() @IsString() @Length(1, 100) @Matches(/^[^\r\n<>"]+$/, { message: 'defaultFromName must not contain line breaks, <, > or "' })
   defaultFromName?: string | null;
 
-  @ApiPropertyOptional({ example: 'jane@mail.janedoe.org', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'jane@mail.janedoe.org', nullable: true })
   @IsOptional() @IsEmailAddress() @MaxLength(254)
   defaultFromEmail?: string | null;
 
-  @ApiPropertyOptional({ example: 'team@janedoe.org', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'team@janedoe.org', nullable: true })
   @IsOptional() @IsEmailAddress() @MaxLength(254)
   defaultReplyTo?: string | null;
 
@@ -52,11 +52,11 @@ export class UpdateSettingsDto {
   @IsOptional() @IsIn(DISCLAIMER_KINDS)
   disclaimerKind?: DisclaimerKind;
 
-  @ApiPropertyOptional({ example: 'Friends of Jane Doe', description: 'Who paid (defaults to the legal name)', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'Friends of Jane Doe', description: 'Who paid (defaults to the legal name)', nullable: true })
   @IsOptional() @IsString() @Length(1, 200)
   disclaimerPaidBy?: string | null;
 
-  @ApiPropertyOptional({ example: 'Jane Doe', description: 'Authorizing candidate (form committee_authorized_by_candidate)', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'Jane Doe', description: 'Authorizing candidate (form committee_authorized_by_candidate)', nullable: true })
   @IsOptional() @IsString() @Length(1, 200)
   disclaimerCandidate?: string | null;
 
@@ -64,7 +64,7 @@ export class UpdateSettingsDto {
   @IsOptional() @IsBoolean()
   nonDeductibleNotice?: boolean;
 
-  @ApiPropertyOptional({ example: 'Contributions or gifts to {name} are not tax deductible.', description: '`{name}` becomes the legal name', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'Contributions or gifts to {name} are not tax deductible.', description: '`{name}` becomes the legal name', nullable: true })
   @IsOptional() @IsString() @Length(1, 500)
   nonDeductibleText?: string | null;
 
@@ -72,7 +72,7 @@ export class UpdateSettingsDto {
   @IsOptional() @IsString({ each: true }) @Length(1, 1000, { each: true }) @ArrayMaxSize(10)
   extraNotices?: string[];
 
-  @ApiPropertyOptional({ example: 2, description: 'PREF-3: at most N blasts per person per rolling 24 h; null for no cap', nullable: true })
+  @ApiPropertyOptional({ type: 'integer', example: 2, description: 'PREF-3: at most N blasts per person per rolling 24 h; null for no cap', nullable: true })
   @IsOptional() @IsInt() @Min(1) @Max(100)
   orgCapPerDay?: number | null;
 

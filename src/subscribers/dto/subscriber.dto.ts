@@ -51,25 +51,25 @@ export class ConsentDto {
 }
 
 class ProfileFieldsDto {
-  @ApiPropertyOptional({ nullable: true, maxLength: NAME_MAX_LENGTH, example: 'Ada' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: NAME_MAX_LENGTH, example: 'Ada' })
   @IsOptional()
   @IsString()
   @MaxLength(NAME_MAX_LENGTH)
   firstName?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: NAME_MAX_LENGTH, example: 'Lovelace' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: NAME_MAX_LENGTH, example: 'Lovelace' })
   @IsOptional()
   @IsString()
   @MaxLength(NAME_MAX_LENGTH)
   lastName?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, description: '5 digits or ZIP+4', example: '80202' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: '5 digits or ZIP+4', example: '80202' })
   @IsOptional()
   @Transform(trim)
   @Matches(ZIP, { message: 'zip must be 5 digits or ZIP+4 (12345-6789)' })
   zip?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'USPS code; derived from the ZIP when not given', example: 'CO' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'USPS code; derived from the ZIP when not given', example: 'CO' })
   @IsOptional()
   @Transform(upper)
   @IsIn(STATES, { message: 'state must be a 2-letter USPS state or territory code' })

@@ -18,6 +18,7 @@ export class ImportsController {
   @Post()
   @HttpCode(202)
   @ApiOperation({
+    operationId: 'createImport',
     summary: 'Upload a CSV of subscribers; it is imported in the background',
     description:
       'Send the file as `multipart/form-data` (one file part; options as query parameters or as text fields before ' +
@@ -57,14 +58,14 @@ export class ImportsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Recent imports, newest first' })
+  @ApiOperation({ operationId: 'listImports', summary: 'Recent imports, newest first' })
   @ApiOkResponse({ type: [ImportDto] })
   async list() {
     return (await this.imports.list()).map(importView);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Progress and outcome of an import: rows read, created, updated, skipped by reason, errors by line' })
+  @ApiOperation({ operationId: 'getImport', summary: 'Progress and outcome of an import: rows read, created, updated, skipped by reason, errors by line' })
   @ApiOkResponse({ type: ImportDto })
   async get(@Param('id', uuidParam()) id: string) {
     return importView(await this.imports.getOrThrow(id));

@@ -11,7 +11,7 @@ export class CreateTopicDto {
   @Length(1, 100)
   name: string;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 1000, example: 'Paper ballots, audits and the people who count them' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 1000, example: 'Paper ballots, audits and the people who count them' })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
@@ -26,7 +26,7 @@ export class UpdateTopicDto {
   @Length(1, 100)
   name?: string;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 1000 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 1000 })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
