@@ -802,6 +802,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/blasts/{id}/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dry run of the freeze: how many it would go to now, and how many caps, opt-outs and the org cap would skip */
+        get: operations["estimateBlastAudience"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blasts/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages sent over time (buckets of a round width) */
+        get: operations["getBlastTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blasts/{id}/deliveries.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The per-recipient ledger (or a filter of it) as a streamed CSV (MSG-10) */
+        get: operations["exportBlastDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/bounces": {
         parameters: {
             query?: never;
@@ -2346,6 +2397,38 @@ export interface components {
             items: components["schemas"]["DeliveryDto"][];
             /** Format: uuid */
             nextCursor: string | null;
+        };
+        AudienceEstimateDto: {
+            /** Format: uuid */
+            blastId: string;
+            /** @description Members of the segment (or every subscriber) right now, whatever their status */
+            total: number;
+            /** @description How many it would be sent to if the audience were frozen now */
+            send: number;
+            /** @description Mailable, but left out by the random limit */
+            beyondLimit: number;
+            /** @description How many each rule would skip */
+            skippedByReason: components["schemas"]["SkippedStatsDto"];
+            /** @description The sender it would go out as: the blast's from name, else the settings' default */
+            fromName: string | null;
+            /** @description The blast's from address, else the settings' default; null when neither is set */
+            fromEmail: string | null;
+        };
+        TimelinePointDto: {
+            /**
+             * Format: date-time
+             * @description Start of the bucket
+             */
+            at: string;
+            sent: number;
+        };
+        SentTimelineDto: {
+            /** Format: uuid */
+            blastId: string;
+            /** @description Width of each bucket in seconds */
+            bucketSeconds: number;
+            /** @description Buckets with at least one message sent, oldest first */
+            points: components["schemas"]["TimelinePointDto"][];
         };
         BounceWebhookEventDto: {
             /**
@@ -8458,6 +8541,8 @@ export interface operations {
                 limit?: number;
                 /** @description Cursor: the last subscriberId of the previous page */
                 cursor?: string;
+                /** @description Only recipients whose address starts with this (case-insensitive) */
+                q?: string;
             };
             header?: never;
             path: {
@@ -8474,6 +8559,239 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeliveryPageDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    estimateBlastAudience: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AudienceEstimateDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getBlastTimeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SentTimelineDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    exportBlastDeliveries: {
+        parameters: {
+            query?: {
+                status?: "pending" | "sending" | "sent" | "failed" | "skipped" | "cancelled" | "bounced" | "complained";
+                skipReason?: "not_subscribed" | "suppressed" | "topic_opt_out" | "frequency_cap" | "org_cap";
+                /** @description Only recipients whose address starts with this (case-insensitive) */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV with a header row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description Invalid input: every bad field is listed in `details` with its path */

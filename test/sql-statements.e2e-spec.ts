@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { claimSql, freezeSql } from '../src/blasts/blast-queries';
+import { claimSql, estimateAudienceSql, freezeSql } from '../src/blasts/blast-queries';
 import { createTestDatabase, dropTestDatabase, serverUrl } from './support/test-database';
 
 /**
@@ -31,6 +31,8 @@ const BUILT: [string, string][] = [
   ['freezeSql(segment TRUE, with suppressions)', freezeSql('TRUE', true)],
   ['freezeSql(segment with a parameter, with suppressions)', freezeSql(`s.state = ANY ($8::text[])`, true)],
   ['claimSql()', claimSql()],
+  ['estimateAudienceSql(segment TRUE, no suppressions)', estimateAudienceSql('TRUE', false)],
+  ['estimateAudienceSql(segment with a parameter, with suppressions)', estimateAudienceSql(`s.state = ANY ($8::text[])`, true)],
 ];
 
 describe('Named SQL statements prepare against the migrated schema', () => {

@@ -35,7 +35,25 @@ const topicOptOutSql = (topicParam: string) =>
  */
 export function freezeSql(segmentSql: string, anySuppressions: boolean): string {
   return `
-    WITH candidates AS (
+    WITH ${audienceCandidatesSql(segmentSql, anySuppressions)}, inserted AS (
+      INSERT INTO blast_deliveries (blast_id, subscriber_id, status, skip_reason, seq)
+      SELECT $1::uuid, subscriber_id, CASE WHEN skip_reason IS NULL THEN 'pending' ELSE 'skipped' END, skip_reason, seq
+        FROM ranked
+       WHERE skip_reason IS NOT NULL OR $6::int IS NULL OR seq < $6::int
+      ON CONFLICT (blast_id, subscriber_id) DO NOTHING
+      RETURNING status
+    )
+    SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'pending')::int AS pending FROM inserted`;
+}
+
+/**
+ * The freeze's audience as two CTEs, `candidates` (every member of the segment with its skip reason, if any) and
+ * `ranked` (send order `seq`), shared by the freeze and its dry run so the estimate applies the very same rules.
+ * Parameters as freezeSql's.
+ */
+function audienceCandidatesSql(segmentSql: string, anySuppressions: boolean): string {
+  return `
+      candidates AS (
       SELECT s.id AS subscriber_id,
              CASE
                WHEN s.status <> 'subscribed' THEN 'not_subscribed'
@@ -53,15 +71,25 @@ export function freezeSql(segmentSql: string, anySuppressions: boolean): string 
       SELECT subscriber_id, skip_reason,
              CASE WHEN skip_reason IS NULL THEN (row_number() OVER (PARTITION BY skip_reason IS NULL ORDER BY ord, subscriber_id) - 1)::int END AS seq
         FROM candidates
-    ), inserted AS (
-      INSERT INTO blast_deliveries (blast_id, subscriber_id, status, skip_reason, seq)
-      SELECT $1::uuid, subscriber_id, CASE WHEN skip_reason IS NULL THEN 'pending' ELSE 'skipped' END, skip_reason, seq
-        FROM ranked
-       WHERE skip_reason IS NOT NULL OR $6::int IS NULL OR seq < $6::int
-      ON CONFLICT (blast_id, subscriber_id) DO NOTHING
-      RETURNING status
-    )
-    SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'pending')::int AS pending FROM inserted`;
+    )`;
+}
+
+/**
+ * The freeze as a dry run (the console's audience step): how many it would send to and how many each rule would
+ * skip, right now, writing nothing. Same parameters and plan as freezeSql, without the insert.
+ */
+export function estimateAudienceSql(segmentSql: string, anySuppressions: boolean): string {
+  return `
+    WITH ${audienceCandidatesSql(segmentSql, anySuppressions)}
+    SELECT count(*)::int AS total,
+           count(*) FILTER (WHERE skip_reason IS NULL AND ($6::int IS NULL OR seq < $6::int))::int AS send,
+           count(*) FILTER (WHERE skip_reason IS NULL AND $6::int IS NOT NULL AND seq >= $6::int)::int AS beyond_limit,
+           count(*) FILTER (WHERE skip_reason = 'not_subscribed')::int AS not_subscribed,
+           count(*) FILTER (WHERE skip_reason = 'suppressed')::int AS suppressed,
+           count(*) FILTER (WHERE skip_reason = 'topic_opt_out')::int AS topic_opt_out,
+           count(*) FILTER (WHERE skip_reason = 'frequency_cap')::int AS frequency_cap,
+           count(*) FILTER (WHERE skip_reason = 'org_cap')::int AS org_cap
+      FROM ranked`;
 }
 
 /**
@@ -272,3 +300,35 @@ export const SCRUB_ERASED_RESPONSES_SQL = `
 export const HOST_HEARTBEAT_AGE_SQL = `
   SELECT floor(extract(epoch FROM now() - max(heartbeat_at)) * 1000)::bigint AS age_ms
     FROM blast_workers WHERE starts_with(id, $1)`;
+
+/**
+ * Messages sent per time bucket of one blast ($2 seconds wide, aligned to the epoch): the console's "sent over time"
+ * chart. One pass over the blast's rows by the primary key (blast_id, subscriber_id); at most a few hundred buckets.
+ */
+export const SENT_TIMELINE_SQL = `
+  SELECT to_timestamp(floor(extract(epoch FROM sent_at) / $2::int) * $2::int) AS at, count(*)::int AS sent
+    FROM blast_deliveries
+   WHERE blast_id = $1 AND sent_at IS NOT NULL
+   GROUP BY 1 ORDER BY 1`;
+
+/** First and last send of one blast (the timeline's span; same scan as above, no sort). */
+export const SENT_SPAN_SQL = `
+  SELECT min(sent_at) AS first, max(sent_at) AS last FROM blast_deliveries WHERE blast_id = $1 AND sent_at IS NOT NULL`;
+
+/**
+ * MSG-10 ledger page: a blast's rows in subscriber-id order after $2 (keyset on the primary key), optionally one
+ * status ($3), one skip reason ($4), and addresses starting with $5 (lower case, LIKE-escaped; under the C collation
+ * this is a range on subscribers_email_lower_key, then a primary-key probe per match). $6 page size + 1.
+ */
+export const LEDGER_PAGE_SQL = `
+  SELECT d.subscriber_id AS "subscriberId", s.email, d.status, d.skip_reason AS "skipReason", d.attempts,
+         d.response_code AS "responseCode", d.response, d.message_id AS "messageId",
+         d.possible_duplicate AS "possibleDuplicate", d.sent_at AS "sentAt", d.updated_at AS "updatedAt"
+    FROM blast_deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
+   WHERE d.blast_id = $1
+     AND ($2::uuid IS NULL OR d.subscriber_id > $2::uuid)
+     AND ($3::text IS NULL OR d.status = $3::text)
+     AND ($4::text IS NULL OR d.skip_reason = $4::text)
+     AND ($5::text IS NULL OR lower(s.email) LIKE $5::text || '%')
+   ORDER BY d.subscriber_id
+   LIMIT $6`;

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, StreamableFile } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -8,6 +8,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
 import { AuditAction, AuditService } from '../audit/audit.service';
@@ -16,16 +17,19 @@ import type { Caller } from '../core/http/caller';
 import { ErrorResponseDto } from '../core/http/error-response.dto';
 import { BlastsService } from './blasts.service';
 import {
+  AudienceEstimateDto,
   BlastDto,
   BlastPageDto,
   BlastStatsDto,
   CreateBlastDto,
   DeliveryPageDto,
+  LedgerExportQueryDto,
   LedgerQueryDto,
   ListBlastsQueryDto,
   PreviewBlastDto,
   PreviewDto,
   ScheduleBlastDto,
+  SentTimelineDto,
   TestSendBlastDto,
   TestSendResultDto,
   UpdateBlastDto,
@@ -182,5 +186,30 @@ export class BlastsController {
   @ApiOkResponse({ type: DeliveryPageDto })
   ledger(@Id() id: string, @Query() q: LedgerQueryDto): Promise<DeliveryPageDto> {
     return this.blasts.ledger(id, q);
+  }
+
+  @Get(':id/estimate')
+  @ApiOperation({ operationId: 'estimateBlastAudience', summary: 'Dry run of the freeze: how many it would go to now, and how many caps, opt-outs and the org cap would skip' })
+  @ApiOkResponse({ type: AudienceEstimateDto })
+  estimate(@Id() id: string): Promise<AudienceEstimateDto> {
+    return this.blasts.estimate(id);
+  }
+
+  @Get(':id/timeline')
+  @ApiOperation({ operationId: 'getBlastTimeline', summary: 'Messages sent over time (buckets of a round width)' })
+  @ApiOkResponse({ type: SentTimelineDto })
+  timeline(@Id() id: string): Promise<SentTimelineDto> {
+    return this.blasts.timeline(id);
+  }
+
+  @Get(':id/deliveries.csv')
+  @ApiOperation({ operationId: 'exportBlastDeliveries', summary: 'The per-recipient ledger (or a filter of it) as a streamed CSV (MSG-10)' })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'CSV with a header row', schema: { type: 'string' } })
+  async exportLedger(@Id() id: string, @Query() q: LedgerExportQueryDto): Promise<StreamableFile> {
+    return new StreamableFile(await this.blasts.exportLedger(id, q), {
+      type: 'text/csv; charset=utf-8',
+      disposition: `attachment; filename="blast-${id}-recipients.csv"`,
+    });
   }
 }

@@ -1,6 +1,8 @@
 import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify';
 import { DataSource, In, Repository } from 'typeorm';
 import { Env } from '../core/config/env';
 import { MailTransportService } from '../core/mail/mail-transport.service';
@@ -10,23 +12,59 @@ import { SettingsService } from '../settings/settings.service';
 import { erasedAddressPattern } from '../subscribers/subscriber-queries';
 import { SubscribersService } from '../subscribers/subscribers.service';
 import { BlastRenderer, Recipient } from './blast-message';
-import { DELIVERY_COUNTS_SQL, rowsOf, SCRUB_ERASED_RESPONSES_SQL } from './blast-queries';
+import {
+  DELIVERY_COUNTS_SQL,
+  estimateAudienceSql,
+  LEDGER_PAGE_SQL,
+  rowsOf,
+  SCRUB_ERASED_RESPONSES_SQL,
+  SENT_SPAN_SQL,
+  SENT_TIMELINE_SQL,
+} from './blast-queries';
 import { BlastQueueService } from './blast-queue.service';
 import { blastTemplateProblems, SAMPLE, TemplateProblem } from './blast-template';
 import { Blast, BlastStatus } from './blast.entity';
 import {
+  AudienceEstimateDto,
   BlastDto,
   BlastPageDto,
   BlastStatsDto,
   CreateBlastDto,
   DeliveryPageDto,
+  LedgerExportQueryDto,
   LedgerQueryDto,
   ListBlastsQueryDto,
   PreviewDto,
+  SentTimelineDto,
   UpdateBlastDto,
 } from './dto/blast.dto';
 import { isForeignKeyViolation } from '../core/database/database-errors';
 import { cursorTimestampSql, decodeCursor, encodeCursor } from '../core/database/keyset-cursor';
+
+const LEDGER_EXPORT_PAGE = 5000;
+const LEDGER_CSV_COLUMNS = ['subscriberId', 'email', 'status', 'skipReason', 'attempts', 'responseCode', 'response', 'messageId', 'possibleDuplicate', 'sentAt'] as const;
+/** Bucket widths of the sent-over-time chart, in seconds. */
+const TIMELINE_BUCKETS = [1, 5, 15, 60, 300, 900, 3600, 6 * 3600, 86400];
+
+/** Skip counts by reason, from the snake_case columns of DELIVERY_COUNTS_SQL or estimateAudienceSql. */
+const skippedByReason = (c: Record<string, number>) => ({
+  notSubscribed: c.not_subscribed,
+  suppressed: c.suppressed,
+  topicOptOut: c.topic_opt_out,
+  frequencyCap: c.frequency_cap,
+  orgCap: c.org_cap,
+});
+
+/** The ledger search: addresses starting with `q`, as a LIKE pattern body (lower case, wildcards escaped). */
+const likePrefix = (q?: string) => (q ? q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`) : null);
+
+/** A CSV cell; text that a spreadsheet would run as a formula (= + - @) gets a leading apostrophe. */
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (v instanceof Date) return v.toISOString();
+  const text = String(v);
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
 
 const SAMPLE_SUBSCRIBER_ID = '00000000-0000-4000-8000-000000000000';
 const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
@@ -242,13 +280,7 @@ export class BlastsService implements OnModuleInit {
       status: blast.status,
       audience: c.audience,
       skipped: c.skipped,
-      skippedByReason: {
-        notSubscribed: c.not_subscribed,
-        suppressed: c.suppressed,
-        topicOptOut: c.topic_opt_out,
-        frequencyCap: c.frequency_cap,
-        orgCap: c.org_cap,
-      },
+      skippedByReason: skippedByReason(c),
       pending: c.pending,
       sending: c.sending,
       sent: c.sent,
@@ -266,22 +298,69 @@ export class BlastsService implements OnModuleInit {
   async ledger(id: string, q: LedgerQueryDto): Promise<DeliveryPageDto> {
     await this.get(id);
     const limit = q.limit ?? 100;
-    const params: unknown[] = [id];
-    const where = ['d.blast_id = $1'];
-    if (q.status) where.push(`d.status = $${params.push(q.status)}`);
-    if (q.skipReason) where.push(`d.skip_reason = $${params.push(q.skipReason)}`);
-    if (q.cursor) where.push(`d.subscriber_id > $${params.push(q.cursor)}::uuid`);
-    const rows = await this.db.query(
-      `SELECT d.subscriber_id AS "subscriberId", s.email, d.status, d.skip_reason AS "skipReason", d.attempts,
-              d.response_code AS "responseCode", d.response, d.message_id AS "messageId",
-              d.possible_duplicate AS "possibleDuplicate", d.sent_at AS "sentAt", d.updated_at AS "updatedAt"
-         FROM blast_deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
-        WHERE ${where.join(' AND ')}
-        ORDER BY d.subscriber_id LIMIT ${limit + 1}`,
-      params,
-    );
+    const rows = await this.db.query(LEDGER_PAGE_SQL, [id, q.cursor ?? null, q.status ?? null, q.skipReason ?? null, likePrefix(q.q), limit + 1]);
     const items = rows.slice(0, limit);
     return { items, nextCursor: rows.length > limit ? items[items.length - 1].subscriberId : null };
+  }
+
+  /** The whole ledger (or a filter of it) as CSV, streamed in keyset pages: a 500,000-row blast never sits in memory. */
+  async exportLedger(id: string, q: LedgerExportQueryDto): Promise<Readable> {
+    await this.get(id);
+    const db = this.db;
+    const logger = this.logger;
+    async function* rows() {
+      let after: string | null = null;
+      let total = 0;
+      for (;;) {
+        const page: Record<string, unknown>[] = await db.query(LEDGER_PAGE_SQL, [id, after, q.status ?? null, q.skipReason ?? null, likePrefix(q.q), LEDGER_EXPORT_PAGE]);
+        for (const r of page) yield LEDGER_CSV_COLUMNS.map((c) => csvCell(r[c]));
+        total += page.length;
+        if (page.length < LEDGER_EXPORT_PAGE) break;
+        after = page[page.length - 1].subscriberId as string;
+      }
+      logger.log(`blast ${id}: exported ${total} ledger rows`);
+    }
+    return Readable.from(rows()).pipe(stringify({ header: true, columns: [...LEDGER_CSV_COLUMNS] }));
+  }
+
+  /**
+   * The freeze as a dry run (the console's audience step): the same SQL rules, for the blast's current segment,
+   * topic, priority and random limit, with nothing written.
+   */
+  async estimate(id: string): Promise<AudienceEstimateDto> {
+    const blast = await this.get(id);
+    const settings = await this.settings.get();
+    const filter = await this.segments.audienceFilter(blast.segmentId, 8);
+    const [{ any }] = await this.db.query(`SELECT EXISTS (SELECT 1 FROM suppressions) AS any`);
+    const [c] = await this.db.query(estimateAudienceSql(filter.sql, any), [
+      id,
+      blast.priority,
+      settings.orgCapPerDay,
+      blast.topicId,
+      this.subscribers.suppressionKey,
+      blast.randomLimit,
+      blast.randomSeed,
+      ...filter.params,
+    ]);
+    return {
+      blastId: id,
+      total: c.total,
+      send: c.send,
+      beyondLimit: c.beyond_limit,
+      skippedByReason: skippedByReason(c),
+      fromName: blast.fromName ?? settings.defaultFromName ?? null,
+      fromEmail: blast.fromEmail ?? settings.defaultFromEmail ?? null,
+    };
+  }
+
+  /** Messages sent over time, in at most ~120 buckets of a round width (1 s … 1 day). */
+  async timeline(id: string): Promise<SentTimelineDto> {
+    await this.get(id);
+    const [span] = await this.db.query(SENT_SPAN_SQL, [id]);
+    const seconds = span.first ? (new Date(span.last).getTime() - new Date(span.first).getTime()) / 1000 : 0;
+    const bucketSeconds = TIMELINE_BUCKETS.find((b) => seconds / b <= 120) ?? TIMELINE_BUCKETS[TIMELINE_BUCKETS.length - 1];
+    const points = span.first ? await this.db.query(SENT_TIMELINE_SQL, [id, bucketSeconds]) : [];
+    return { blastId: id, bucketSeconds, points };
   }
 
   static toDto(b: Blast): BlastDto {

@@ -5,6 +5,7 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { OPENAPI_DOCUMENT_PATH } from '../../src/core/docs/openapi';
+import { CONSOLE_PATH } from '../../src/core/http/console-app';
 import { QUEUE_DASHBOARD_PATH } from '../../src/core/queue/queue-dashboard';
 
 /**
@@ -24,6 +25,8 @@ type Json = Record<string, any>;
 const OUTSIDE_CONTRACT = [
   /^\/docs(\/|-json$|-yaml$|$)/,
   new RegExp(`^${QUEUE_DASHBOARD_PATH}(\\/|$)`),
+  // The organizer console: an HTML app and its files (its data goes through the documented API).
+  new RegExp(`^${CONSOLE_PATH}(\\/|$)`),
   /^\/(preferences|unsubscribe|confirm)(\/\/?|\/\*)?$/,
 ];
 

@@ -131,6 +131,17 @@ export class LedgerQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Cursor: the last subscriberId of the previous page' })
   @IsOptional() @IsUUID()
   cursor?: string;
+  @ApiPropertyOptional({ maxLength: 254, example: 'alex@', description: 'Only recipients whose address starts with this (case-insensitive)' })
+  @IsOptional() @IsString() @Length(1, 254)
+  q?: string;
+}
+
+export class LedgerExportQueryDto {
+  @ApiPropertyOptional({ enum: DELIVERY_STATUSES }) @IsOptional() @IsIn(DELIVERY_STATUSES) status?: DeliveryStatus;
+  @ApiPropertyOptional({ enum: SKIP_REASONS }) @IsOptional() @IsIn(SKIP_REASONS) skipReason?: SkipReason;
+  @ApiPropertyOptional({ maxLength: 254, description: 'Only recipients whose address starts with this (case-insensitive)' })
+  @IsOptional() @IsString() @Length(1, 254)
+  q?: string;
 }
 
 export class BlastDto {
@@ -227,4 +238,25 @@ export class DeliveryDto {
 export class DeliveryPageDto {
   @ApiProperty({ type: [DeliveryDto] }) items: DeliveryDto[];
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) nextCursor: string | null;
+}
+
+export class AudienceEstimateDto {
+  @ApiProperty({ format: 'uuid' }) blastId: string;
+  @ApiProperty({ description: 'Members of the segment (or every subscriber) right now, whatever their status' }) total: number;
+  @ApiProperty({ description: 'How many it would be sent to if the audience were frozen now' }) send: number;
+  @ApiProperty({ description: 'Mailable, but left out by the random limit' }) beyondLimit: number;
+  @ApiProperty({ type: SkippedStatsDto, description: 'How many each rule would skip' }) skippedByReason: SkippedStatsDto;
+  @ApiProperty({ nullable: true, type: String, description: 'The sender it would go out as: the blast\'s from name, else the settings\' default' }) fromName: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The blast\'s from address, else the settings\' default; null when neither is set' }) fromEmail: string | null;
+}
+
+export class TimelinePointDto {
+  @ApiProperty({ type: String, format: 'date-time', description: 'Start of the bucket' }) at: Date;
+  @ApiProperty() sent: number;
+}
+
+export class SentTimelineDto {
+  @ApiProperty({ format: 'uuid' }) blastId: string;
+  @ApiProperty({ description: 'Width of each bucket in seconds' }) bucketSeconds: number;
+  @ApiProperty({ type: [TimelinePointDto], description: 'Buckets with at least one message sent, oldest first' }) points: TimelinePointDto[];
 }

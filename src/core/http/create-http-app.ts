@@ -9,6 +9,7 @@ import { Logger } from 'nestjs-pino';
 import { Env } from '../config/env';
 import { setupDocs } from '../docs/openapi';
 import { registerQueueDashboard } from '../queue/queue-dashboard';
+import { registerConsole } from './console-app';
 import { requestShapeProblem } from './request-shape';
 import { errorBody } from './http-exception.filter';
 
@@ -100,6 +101,7 @@ export async function createHttpApp(module: DynamicModule, env: Env): Promise<Ne
 
   setupDocs(app);
   await registerQueueDashboard(app);
+  await registerConsole(app);
   app.enableShutdownHooks();
   return app;
 }
