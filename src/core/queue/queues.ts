@@ -18,6 +18,8 @@ export const QUEUES = {
   imports: 'imports',
   /** Blasts: freezing an audience, then sending it in batches (MSG-6..8). Rate-limited globally, not by Bull. */
   blasts: 'blasts',
+  /** The Senate roster's refresh from LEGISLATORS_SOURCE_URL: repeatable on LEGISLATORS_REFRESH_CRON, or triggered. */
+  legislators: 'legislators',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -26,6 +28,7 @@ export const JOBS = {
   doubleOptIn: { remind: 'remind' },
   imports: { run: 'run' },
   blasts: { freeze: 'freeze', sendBatch: 'send-batch' },
+  legislators: { refresh: 'refresh' },
 } as const;
 
 /** A transactional message. `to` is one address; the processor refuses bounced/complained recipients (PREF-5). */
@@ -75,4 +78,9 @@ export function jobPayload<T extends object>(cls: new () => T, job: Job): T | nu
   if (validateSync(payload).length === 0) return payload;
   payloadLogger.error(`${job.queue?.name ?? 'queue'} job ${job.id} (${job.name}) has an invalid payload; dropped`);
   return null;
+}
+
+/** Refresh the roster from the configured source now (the schedule and an admin's trigger queue the same job). */
+export interface RefreshRosterJob {
+  trigger: 'schedule' | 'manual';
 }
