@@ -140,7 +140,8 @@ export class LegislatorsService {
       const departed: { bioguide_id: string }[] = await m.query(MARK_DEPARTED_SQL, [roster.senators.map((s) => s.bioguideId)]);
       await m.query('DELETE FROM leadership_roles');
       await m.query(REPLACE_ROLES_SQL, [JSON.stringify(roster.roles)]);
-      const [{ version }]: { version: string }[] = await m.query(BUMP_ROSTER_VERSION_SQL);
+      // TypeORM answers an UPDATE … RETURNING with [rows, affected count].
+      const [[{ version }]]: [{ version: string }[], number] = await m.query(BUMP_ROSTER_VERSION_SQL);
       const [change]: { id: string; createdAt: Date }[] = await m.query(INSERT_ROSTER_CHANGE_SQL, [
         (options.source ?? 'service').slice(0, 500),
         options.trigger ?? 'service',
