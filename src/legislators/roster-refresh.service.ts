@@ -93,6 +93,7 @@ export class RosterRefreshService {
    */
   async refresh(trigger: RosterTrigger, options: { url?: string; force?: boolean; conditional?: boolean } = {}): Promise<RefreshOutcome> {
     const url = (options.url ?? this.sourceUrl).trim();
+    const started = performance.now();
     if (!url) return this.outcome('disabled', 'LEGISLATORS_SOURCE_URL is empty', null);
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
@@ -101,7 +102,7 @@ export class RosterRefreshService {
       const [{ locked }]: { locked: boolean }[] = await runner.query(REFRESH_TRY_LOCK_SQL);
       if (!locked) {
         outcome = this.outcome('busy', 'another roster refresh is running', url);
-        this.log(trigger, outcome);
+        this.log(trigger, outcome, started);
         return outcome;
       }
       try {
@@ -137,7 +138,7 @@ export class RosterRefreshService {
     } finally {
       await runner.release();
     }
-    this.log(trigger, outcome);
+    this.log(trigger, outcome, started);
     return outcome;
   }
 
@@ -196,7 +197,7 @@ export class RosterRefreshService {
   }
 
   /** One JSON line per refresh: what happened and why, never the URL's credentials or query. */
-  private log(trigger: RosterTrigger, o: RefreshOutcome): void {
+  private log(trigger: RosterTrigger, o: RefreshOutcome, started: number): void {
     const d = o.diff;
     const line = {
       msg: `roster refresh ${o.result}${o.reason ? `: ${o.reason}` : ''}`,
@@ -207,6 +208,7 @@ export class RosterRefreshService {
         httpStatus: o.httpStatus,
         source: o.source,
         changeId: o.changeId,
+        durationMs: Math.round(performance.now() - started),
         ...(d && { arrived: d.arrived.length, left: d.left.length, rolesMoved: d.roles.map((r) => r.role), changed: d.changed.length }),
       },
     };

@@ -72,7 +72,8 @@ export const SIGNATURE_PAGE_SQL = `
   SELECT s.id, s.email, s.first_name AS "firstName", s.last_name AS "lastName", s.zip, s.state, s.comment,
     s.opted_in AS "optedIn", s.referral_code AS "referralCode", s.blast_id AS "blastId", s.subscriber_id AS "subscriberId",
     s.created_at AS "createdAt", ${cursorTimestampSql('s.created_at')} AS "cursorAt",
-    COALESCE((SELECT array_agg(DISTINCT t.bioguide_id) FROM petition_signature_targets t WHERE t.signature_id = s.id), '{}') AS targets
+    COALESCE((SELECT array_agg(DISTINCT t.bioguide_id) FILTER (WHERE t.bioguide_id IS NOT NULL)
+      FROM petition_signature_targets t WHERE t.signature_id = s.id), '{}') AS targets
   FROM petition_signatures s
   WHERE s.petition_id = $1
     AND ($2::timestamptz IS NULL OR (s.created_at, s.id) < ($2::timestamptz, $3::uuid))
