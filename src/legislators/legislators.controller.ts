@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth, Roles } from '../core/http/auth.decorators';
 import { ErrorResponseDto } from '../core/http/error-response.dto';
 import {
@@ -71,6 +71,7 @@ export class LegislatorsController {
     description: 'Queues the job the schedule runs; a worker runs it. Follow GET /api/v1/legislators/refresh for the outcome.',
   })
   @ApiAcceptedResponse({ type: RefreshQueuedDto })
+  @ApiConflictResponse({ description: 'No source configured (LEGISLATORS_SOURCE_URL is empty)', type: ErrorResponseDto })
   async refresh() {
     return { queued: true, ...(await this.refresher.trigger()) };
   }

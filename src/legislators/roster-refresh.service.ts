@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger } from '@nestjs/common';
+import { ConflictException, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { DataSource } from 'typeorm';
 import { Env } from '../core/config/env';
@@ -76,6 +76,7 @@ export class RosterRefreshService {
 
   /** Queue a refresh now: the job the schedule queues, run by a worker. */
   async trigger(): Promise<{ jobId: string }> {
+    if (!this.sourceUrl) throw new ConflictException('LEGISLATORS_SOURCE_URL is empty: there is no source to refresh the roster from');
     const job = await this.queue.add(JOBS.legislators.refresh, { trigger: 'manual' }, { removeOnComplete: 100, removeOnFail: 100 });
     return { jobId: String(job.id) };
   }
