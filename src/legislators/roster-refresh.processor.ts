@@ -1,7 +1,7 @@
 import { Process, Processor } from '@nestjs/bull';
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bull';
-import { JOBS, QUEUES, RefreshRosterJob } from '../core/queue/queues';
+import { jobPayload, JOBS, QUEUES, RefreshRosterJob } from '../core/queue/queues';
 import { RefreshOutcome, RosterRefreshService } from './roster-refresh.service';
 
 /**
@@ -16,9 +16,10 @@ export class RosterRefreshProcessor {
 
   @Process({ name: JOBS.legislators.refresh, concurrency: 1 })
   async refresh(job: Job<RefreshRosterJob>): Promise<Pick<RefreshOutcome, 'result' | 'reason' | 'changeId'>> {
-    // Payloads outlive deploys: anything but the two known triggers counts as the schedule.
-    const trigger = job.data?.trigger === 'manual' ? 'manual' : 'schedule';
-    const { result, reason, changeId } = await this.refresher.refresh(trigger);
+    // A malformed payload is dropped (logged by jobPayload): the next tick or trigger refreshes anyway.
+    const payload = jobPayload(RefreshRosterJob, job);
+    if (!payload) return { result: 'failed', reason: 'invalid job payload', changeId: null };
+    const { result, reason, changeId } = await this.refresher.refresh(payload.trigger);
     if (result === 'busy') this.logger.log(`roster refresh job ${job.id}: another refresh was running`);
     return { result, reason, changeId };
   }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bull';
 import { plainToInstance } from 'class-transformer';
-import { IsInt, IsObject, IsOptional, IsString, IsUUID, MaxLength, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, MaxLength, Min, validateSync } from 'class-validator';
 import { IsEmailAddress } from '../mail/email-address';
 
 /**
@@ -67,6 +67,11 @@ export class OptInReminderJob {
   @IsUUID() subscriberId: string;
 }
 
+/** Refresh the roster from the configured source now (the schedule and an admin's trigger queue the same job). */
+export class RefreshRosterJob {
+  @IsIn(['schedule', 'manual']) trigger: 'schedule' | 'manual';
+}
+
 const payloadLogger = new Logger('JobPayload');
 
 /**
@@ -78,9 +83,4 @@ export function jobPayload<T extends object>(cls: new () => T, job: Job): T | nu
   if (validateSync(payload).length === 0) return payload;
   payloadLogger.error(`${job.queue?.name ?? 'queue'} job ${job.id} (${job.name}) has an invalid payload; dropped`);
   return null;
-}
-
-/** Refresh the roster from the configured source now (the schedule and an admin's trigger queue the same job). */
-export interface RefreshRosterJob {
-  trigger: 'schedule' | 'manual';
 }
