@@ -25,10 +25,11 @@ export const DIFF_FIELDS = [
 ] as const satisfies readonly (keyof RosterSenator)[];
 export type DiffField = (typeof DIFF_FIELDS)[number];
 
+/** Values as text (senateClass "2"), so every change has one type. */
 export interface FieldChange {
   field: DiffField;
-  from: string | number | null;
-  to: string | number | null;
+  from: string | null;
+  to: string | null;
 }
 
 export interface SenatorChange extends SenatorRef {
@@ -46,6 +47,8 @@ export interface RosterDiff {
 export function isEmptyDiff(d: RosterDiff): boolean {
   return !d.arrived.length && !d.left.length && !d.roles.length && !d.changed.length;
 }
+
+const asText = (v: string | number | null | undefined) => (v === null || v === undefined ? null : String(v));
 
 const ref = (s: RosterSenator): SenatorRef => ({ bioguideId: s.bioguideId, name: s.officialName, state: s.state, party: s.party });
 
@@ -66,7 +69,7 @@ export function diffRosters(
   for (const s of after.senators) {
     const was = old.get(s.bioguideId);
     if (!was) continue;
-    const fields = DIFF_FIELDS.filter((f) => (was[f] ?? null) !== (s[f] ?? null)).map((f) => ({ field: f, from: was[f] ?? null, to: s[f] ?? null }));
+    const fields = DIFF_FIELDS.filter((f) => (was[f] ?? null) !== (s[f] ?? null)).map((f) => ({ field: f, from: asText(was[f]), to: asText(s[f]) }));
     if (fields.length) changed.push({ ...ref(s), fields });
   }
   changed.sort(byOrder);

@@ -75,14 +75,14 @@ export class SenatorRefDto {
 export class RoleMoveDto {
   @ApiProperty({ enum: LEADERSHIP_ROLES }) role: LeadershipRole;
   @ApiProperty({ example: 'Senate Majority Leader' }) title: string;
-  @ApiProperty({ type: SenatorRefDto, nullable: true, description: 'Null: the role was vacant' }) from: SenatorRefDto | null;
-  @ApiProperty({ type: SenatorRefDto, nullable: true, description: 'Null: the role is vacant now' }) to: SenatorRefDto | null;
+  @ApiProperty({ type: 'object', nullable: true, required: ['bioguideId', 'name', 'state', 'party'], properties: { bioguideId: { type: 'string' }, name: { type: 'string' }, state: { type: 'string' }, party: { type: 'string', nullable: true } }, description: 'Null: the role was vacant' }) from: SenatorRefDto | null;
+  @ApiProperty({ type: 'object', nullable: true, required: ['bioguideId', 'name', 'state', 'party'], properties: { bioguideId: { type: 'string' }, name: { type: 'string' }, state: { type: 'string' }, party: { type: 'string', nullable: true } }, description: 'Null: the role is vacant now' }) to: SenatorRefDto | null;
 }
 
 export class FieldChangeDto {
   @ApiProperty({ enum: DIFF_FIELDS }) field: DiffField;
-  @ApiProperty({ nullable: true, oneOf: [{ type: 'string' }, { type: 'number' }], example: '202-224-2321' }) from: string | number | null;
-  @ApiProperty({ nullable: true, oneOf: [{ type: 'string' }, { type: 'number' }], example: '202-224-6621' }) to: string | number | null;
+  @ApiProperty({ nullable: true, type: String, example: '202-224-2321', description: 'As text (senateClass "2")' }) from: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '202-224-6621' }) to: string | null;
 }
 
 export class SenatorChangeDto extends SenatorRefDto {

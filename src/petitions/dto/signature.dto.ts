@@ -186,8 +186,8 @@ class RoleHolderDto {
 class PetitionRoleChangeDto {
   @ApiProperty({ enum: LEADERSHIP_ROLES }) role: string;
   @ApiProperty({ example: 'Senate Majority Leader' }) title: string;
-  @ApiProperty({ type: RoleHolderDto, nullable: true, description: 'Null: the role was vacant' }) from: RoleHolderDto | null;
-  @ApiProperty({ type: RoleHolderDto, nullable: true, description: 'Null: the role is vacant now' }) to: RoleHolderDto | null;
+  @ApiProperty({ type: 'object', nullable: true, required: ['bioguideId', 'name', 'state', 'party'], properties: { bioguideId: { type: 'string' }, name: { type: 'string' }, state: { type: 'string' }, party: { type: 'string', nullable: true } }, description: 'Null: the role was vacant' }) from: RoleHolderDto | null;
+  @ApiProperty({ type: 'object', nullable: true, required: ['bioguideId', 'name', 'state', 'party'], properties: { bioguideId: { type: 'string' }, name: { type: 'string' }, state: { type: 'string' }, party: { type: 'string', nullable: true } }, description: 'Null: the role is vacant now' }) to: RoleHolderDto | null;
   @ApiProperty({ type: String, format: 'date-time' }) changedAt: Date;
   @ApiProperty({ example: '3', description: 'The roster change (GET /api/v1/legislators/changes)' }) changeId: string;
   @ApiProperty({ example: 'The Senate Majority Leader changed on November 25, 2026: John Thune was succeeded by John Barrasso. Signatures are now addressed to John Barrasso.' })
