@@ -416,6 +416,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/legislators/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What each roster import or refresh changed, newest first */
+        get: operations["listRosterChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/legislators/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The scheduled refresh: its setting and the last attempt (result, reason, ETag) */
+        get: operations["getRosterRefresh"];
+        put?: never;
+        /**
+         * Refresh the roster from LEGISLATORS_SOURCE_URL now
+         * @description Queues the job the schedule runs; a worker runs it. Follow GET /api/v1/legislators/refresh for the outcome.
+         */
+        post: operations["refreshRoster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/petitions": {
         parameters: {
             query?: never;
@@ -496,7 +534,7 @@ export interface paths {
         };
         /**
          * Delivery packet (CSV, streamed) for one senator
-         * @description target: a leadership role (resolved to its holder now) or a bioguide id. Lists every signer addressed to that senator.
+         * @description target: a leadership role (resolved to its holder now) or a bioguide id. Lists every signer addressed to that senator; a vacant role lists the signatures kept for its next holder.
          */
         get: operations["getPetitionDeliveryPacket"];
         put?: never;
@@ -1799,6 +1837,140 @@ export interface components {
             since?: string | null;
             senator: components["schemas"]["SenatorDto"];
         };
+        SenatorRefDto: {
+            /** @example B001261 */
+            bioguideId: string;
+            /** @example John Barrasso */
+            name: string;
+            /** @example WY */
+            state: string;
+            /** @example Republican */
+            party?: string | null;
+        };
+        RoleMoveDto: {
+            /** @enum {string} */
+            role: "majority_leader" | "minority_leader" | "majority_whip" | "minority_whip" | "president_pro_tempore";
+            /** @example Senate Majority Leader */
+            title: string;
+            /** @description Null: the role was vacant */
+            from?: {
+                bioguideId: string;
+                name: string;
+                state: string;
+                party: string | null;
+            } | null;
+            /** @description Null: the role is vacant now */
+            to?: {
+                bioguideId: string;
+                name: string;
+                state: string;
+                party: string | null;
+            } | null;
+        };
+        FieldChangeDto: {
+            /** @enum {string} */
+            field: "officialName" | "firstName" | "lastName" | "state" | "party" | "senateClass" | "stateRank" | "office" | "address" | "phone" | "url" | "contactForm" | "termStart" | "termEnd";
+            /**
+             * @description As text (senateClass "2")
+             * @example 202-224-2321
+             */
+            from: string | null;
+            /** @example 202-224-6621 */
+            to: string | null;
+        };
+        SenatorChangeDto: {
+            /** @example B001261 */
+            bioguideId: string;
+            /** @example John Barrasso */
+            name: string;
+            /** @example WY */
+            state: string;
+            /** @example Republican */
+            party?: string | null;
+            fields: components["schemas"]["FieldChangeDto"][];
+        };
+        RosterChangeDto: {
+            /**
+             * @description Change id (keyset cursor)
+             * @example 3
+             */
+            id: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description A URL (without credentials or query) or file:<name>
+             * @example https://unitedstates.github.io/congress-legislators/legislators-current.yaml
+             */
+            source: string;
+            /** @enum {string} */
+            trigger: "schedule" | "manual" | "cli" | "snapshot" | "service";
+            /**
+             * @description The roster version this change produced
+             * @example 4
+             */
+            rosterVersion: string;
+            /** @description Senators new in office */
+            arrived: components["schemas"]["SenatorRefDto"][];
+            /** @description Senators no longer listed (kept, marked out of office) */
+            left: components["schemas"]["SenatorRefDto"][];
+            /** @description Leadership roles that changed hands */
+            roles: components["schemas"]["RoleMoveDto"][];
+            /** @description Party, contact and other field changes of senators who stayed */
+            changed: components["schemas"]["SenatorChangeDto"][];
+        };
+        RosterChangePageDto: {
+            items: components["schemas"]["RosterChangeDto"][];
+            /** @description Pass as `before` for older changes */
+            nextBefore?: string | null;
+        };
+        RosterRefreshStateDto: {
+            /** @description A scheduled refresh is configured (source URL and cron both set) */
+            enabled: boolean;
+            /**
+             * @description LEGISLATORS_REFRESH_CRON (UTC)
+             * @example 17 6 * * *
+             */
+            schedule?: string | null;
+            /** @description Refresh attempts recorded so far */
+            attempts: number;
+            /** Format: date-time */
+            lastAttemptAt?: string | null;
+            /** @enum {string|null} */
+            lastTrigger?: "schedule" | "manual" | "cli" | "snapshot" | "service" | null;
+            /**
+             * @description Of the last attempt
+             * @enum {string|null}
+             */
+            lastResult?: "imported" | "unchanged" | "not_modified" | "refused" | "failed" | "busy" | "disabled" | null;
+            /** @description Why the last attempt was refused or failed */
+            lastReason?: string | null;
+            lastHttpStatus?: number | null;
+            /** @description The latest change a refresh stored */
+            lastChangeId?: string | null;
+            /** @description The source of the last attempt, without credentials or query */
+            sourceUrl?: string | null;
+            /**
+             * Format: date-time
+             * @description Last fetch that got a file or a 304
+             */
+            lastSuccessAt?: string | null;
+            /** @description ETag sent back as If-None-Match */
+            etag?: string | null;
+            /** @description Sent back as If-Modified-Since */
+            lastModified?: string | null;
+            /** @description SHA-256 of the last file fetched */
+            contentHash?: string | null;
+            contentBytes?: number | null;
+        };
+        RefreshQueuedDto: {
+            /** @example true */
+            queued: boolean;
+            /**
+             * @description Bull job id
+             * @example 42
+             */
+            jobId: string;
+        };
         PetitionTargetDto: {
             /**
              * @description role: a leadership role; senator: one senator; own_senators: the signer's two senators
@@ -2023,6 +2195,35 @@ export interface components {
             blastId: string;
             count: number;
         };
+        PetitionRoleChangeDto: {
+            /** @enum {string} */
+            role: "majority_leader" | "minority_leader" | "majority_whip" | "minority_whip" | "president_pro_tempore";
+            /** @example Senate Majority Leader */
+            title: string;
+            /** @description Null: the role was vacant */
+            from?: {
+                bioguideId: string;
+                name: string;
+                state: string;
+                party: string | null;
+            } | null;
+            /** @description Null: the role is vacant now */
+            to?: {
+                bioguideId: string;
+                name: string;
+                state: string;
+                party: string | null;
+            } | null;
+            /** Format: date-time */
+            changedAt: string;
+            /**
+             * @description The roster change (GET /api/v1/legislators/changes)
+             * @example 3
+             */
+            changeId: string;
+            /** @example The Senate Majority Leader changed on November 25, 2026: John Thune was succeeded by John Barrasso. Signatures are now addressed to John Barrasso. */
+            notice: string;
+        };
         PetitionStatsDto: {
             total: number;
             optedIn: number;
@@ -2036,6 +2237,8 @@ export interface components {
             byReferral: components["schemas"]["CountByReferralDto"][];
             /** @description Top 50 blasts signers came from */
             byBlast: components["schemas"]["CountByBlastDto"][];
+            /** @description Targeted roles that changed hands since the petition was created, oldest first */
+            roleChanges: components["schemas"]["PetitionRoleChangeDto"][];
         };
         PublicPetitionDto: {
             slug: string;
@@ -2082,16 +2285,25 @@ export interface components {
             blast?: string;
         };
         SignatureTargetDto: {
-            /** @example T000250 */
-            bioguideId: string;
-            /** @example John Thune */
-            name: string;
+            /**
+             * @description Null for a vacant role
+             * @example T000250
+             */
+            bioguideId: string | null;
+            /**
+             * @description Null for a vacant role
+             * @example John Thune
+             */
+            name: string | null;
             /** @example John Thune, Senate Majority Leader */
             label: string;
             /** @example majority_leader */
             role?: string | null;
-            /** @example SD */
-            state: string;
+            /**
+             * @description Null for a vacant role
+             * @example SD
+             */
+            state: string | null;
         };
         OwnSenatorsDto: {
             /** @example CO */
@@ -5853,6 +6065,232 @@ export interface operations {
             };
         };
     };
+    listRosterChanges: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextBefore of the previous page: changes older than this id */
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterChangePageDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getRosterRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterRefreshStateDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    refreshRoster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: the work continues in the background */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefreshQueuedDto"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key; or no live session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The role may not do this; or a cookie write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No source configured (LEGISLATORS_SOURCE_URL is empty) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     listPetitions: {
         parameters: {
             query?: {
@@ -6469,7 +6907,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description CSV: name, state, zip, comment, signed_at, addressed_as */
+            /** @description CSV: name, state, zip, comment, signed_at, addressed_as, addressed_to_at_signing (the role holder when signed, or "vacant"), holder_now (the senator this packet is for, or "vacant") */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6507,15 +6945,6 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponseDto"];
-                };
-            };
-            /** @description The role is vacant */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -12,6 +12,8 @@ import { installProcessLogging, logToStderr, setProcessLogLevel } from './core/l
 import { MailService } from './core/mail/mail.service';
 import { LegislatorsService } from './legislators/legislators.service';
 import { UsersService } from './users/users.service';
+import { RosterDiff } from './legislators/roster-diff';
+import { RosterRefreshService } from './legislators/roster-refresh.service';
 
 type Args = { positional: string[]; flags: Record<string, string> };
 /** Flags that take no value: `--force file` must not read the file as the flag's value. */
@@ -76,12 +78,25 @@ const COMMANDS: Record<string, Command> = {
   },
   'legislators:import': {
     usage:
-      'legislators:import <file> [--force] — load the Senate roster from congress-legislators YAML or JSON (re-runnable); ' +
-      '--force accepts a file that does not look like a whole Senate',
+      'legislators:import <file or https:// URL> [--force] — load the Senate roster from congress-legislators YAML or JSON ' +
+      '(re-runnable; a URL is fetched with the refresh\'s timeout and size limit); --force accepts a file that does not look like a whole Senate',
     app: true,
     run: async ({ positional, flags }, _env, ctx) => {
-      if (!positional[0]) throw new Error('give the path of legislators-current.yaml (or .json)');
-      const r = await ctx!.get(LegislatorsService).importFile(positional[0], { force: 'force' in flags && flags.force !== 'false' });
+      const from = positional[0];
+      if (!from) throw new Error('give the path or https:// URL of legislators-current.yaml (or .json)');
+      const force = 'force' in flags && flags.force !== 'false';
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(from)) {
+        // The scheduled refresh's own path (limits, validation, stored change, recorded state), fetched unconditionally.
+        const o = await ctx!.get(RosterRefreshService).refresh('cli', { url: from, force, conditional: false });
+        if (o.result === 'failed' || o.result === 'refused' || o.result === 'busy') throw new Error(`${o.result}: ${o.reason}`);
+        out(o.result === 'imported' ? `imported from ${o.source}: ${describeDiff(o.diff!)}` : `${o.result}: ${o.reason ?? 'nothing to write'}`);
+        return;
+      }
+      const r = await ctx!.get(LegislatorsService).importFile(from, { force });
+      if (r.unchanged) {
+        out(`${r.senators} senators: the roster is unchanged; nothing written`);
+        return;
+      }
       const roles = Object.entries(r.roles).map(([role, id]) => `${role}=${id}`).join(', ') || 'none';
       out(`${r.senators} senators (${r.created} new, ${r.updated} updated); left office: ${r.leftOffice.join(', ') || 'none'}; roles: ${roles}`);
     },
@@ -96,6 +111,16 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+function describeDiff(d: RosterDiff): string {
+  const who = (s: { name: string } | null) => s?.name ?? 'vacant';
+  return [
+    `arrived: ${d.arrived.map((s) => s.bioguideId).join(', ') || 'none'}`,
+    `left office: ${d.left.map((s) => s.bioguideId).join(', ') || 'none'}`,
+    `roles: ${d.roles.map((r) => `${r.role} ${who(r.from)} -> ${who(r.to)}`).join(', ') || 'unchanged'}`,
+    `other changes: ${d.changed.length}`,
+  ].join('; ');
+}
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { positional: [], flags: {} };

@@ -9,6 +9,8 @@ import { BlastReconciler } from './blasts/blast-reconciler';
 import { BlastSenderService } from './blasts/blast-sender.service';
 import { BlastsProcessor } from './blasts/blasts.processor';
 import { WorkerLeaseService } from './blasts/worker-lease.service';
+import { RosterRefreshProcessor } from './legislators/roster-refresh.processor';
+import { RosterRefreshScheduler } from './legislators/roster-refresh.scheduler';
 
 /**
  * Every queue consumer, and what only a worker runs (the blast send loop and its lease). Registered only where jobs
@@ -22,6 +24,8 @@ export const PROCESSORS: Provider[] = [
   BlastSenderService,
   WorkerLeaseService,
   OptInReminderProcessor,
+  RosterRefreshProcessor,
+  RosterRefreshScheduler,
 ];
 
 /** The worker role: core + domain modules + every processor, no HTTP server. */

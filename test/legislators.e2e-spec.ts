@@ -76,6 +76,15 @@ describe('Senate roster (TGT-1)', () => {
     expect((await t.request('GET', '/api/v1/legislators/senators?role=majority_leader')).body[0].name).toBe('John Thune');
   });
 
+  it('without a source URL the refresh is off: the status says so and a trigger is 409', async () => {
+    const state = await t.request('GET', '/api/v1/legislators/refresh');
+    expect(state.status).toBe(200);
+    expect(state.body).toMatchObject({ enabled: false, schedule: null, attempts: 0, lastResult: null });
+    const trigger = await t.request('POST', '/api/v1/legislators/refresh');
+    expect(trigger.status).toBe(409);
+    expect(trigger.body.message).toMatch(/LEGISLATORS_SOURCE_URL is empty/);
+  });
+
   it('refuses a file that is not the congress-legislators format and leaves the roster untouched', async () => {
     const file = join(tmpdir(), `not-a-roster-${process.pid}.json`);
     writeFileSync(file, JSON.stringify({ hello: 'world' }));

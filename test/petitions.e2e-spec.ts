@@ -482,7 +482,10 @@ describe('Petitions (PET-1..5, TGT-2)', () => {
       expect(res.headers.get('content-disposition')).toContain(`${p.slug}-${SENATORS.thune}.csv`);
       const rows = parseCsv(res.text);
       expect(rows).toEqual([
-        { name: 'Sam Dakota', state: 'SD', zip: ZIPS.southDakota, comment: `'=HYPERLINK("x")`, signed_at: expect.any(String), addressed_as: 'U.S. Senator for South Dakota' },
+        {
+          name: 'Sam Dakota', state: 'SD', zip: ZIPS.southDakota, comment: `'=HYPERLINK("x")`, signed_at: expect.any(String), addressed_as: 'U.S. Senator for South Dakota',
+          addressed_to_at_signing: 'John Thune', holder_now: 'John Thune',
+        },
       ]);
       const schumer = parseCsv((await t.request('GET', `/api/v1/petitions/${p.id}/delivery/${SENATORS.schumer}`)).text);
       expect(schumer.map((r) => r.name)).toEqual(['Sam Dakota', 'Cora Lorado', 'Dee Cee']);

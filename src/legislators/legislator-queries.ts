@@ -50,3 +50,65 @@ export const SENATOR_COLUMNS = `
   l.state, l.party, l.senate_class AS "senateClass", l.state_rank AS "stateRank", l.office, l.address, l.phone, l.url,
   l.contact_form AS "contactForm", l.in_office AS "inOffice",
   COALESCE((SELECT array_agg(r.role ORDER BY r.role) FROM leadership_roles r WHERE r.bioguide_id = l.bioguide_id), '{}') AS roles`;
+
+/** The senators in office as the roster file shapes them (RosterSenator), to diff against a new file. */
+export const CURRENT_ROSTER_SQL = `
+  SELECT bioguide_id AS "bioguideId", official_name AS "officialName", first_name AS "firstName", last_name AS "lastName",
+    state, party, senate_class::int AS "senateClass", state_rank AS "stateRank", office, address, phone, url,
+    contact_form AS "contactForm", to_char(term_start, 'YYYY-MM-DD') AS "termStart", to_char(term_end, 'YYYY-MM-DD') AS "termEnd"
+  FROM legislators WHERE chamber = 'senate' AND in_office`;
+
+export const CURRENT_ROLES_SQL = `SELECT role, bioguide_id AS "bioguideId" FROM leadership_roles`;
+
+/** One row per import that changed the roster (written in the import's transaction). */
+export const INSERT_ROSTER_CHANGE_SQL = `
+  INSERT INTO roster_changes (source, trigger, roster_version, diff, roles_moved)
+  VALUES ($1, $2, $3, $4::jsonb, $5::text[])
+  RETURNING id::text AS id, created_at AS "createdAt"`;
+
+/** Newest first, keyset-paged on the primary key. */
+export const LIST_ROSTER_CHANGES_SQL = `
+  SELECT id::text AS id, created_at AS "createdAt", source, trigger, roster_version::text AS "rosterVersion", diff
+  FROM roster_changes
+  WHERE ($1::bigint IS NULL OR id < $1::bigint)
+  ORDER BY id DESC
+  LIMIT $2`;
+
+/**
+ * Leadership roles that changed hands, oldest first, for the roles petitions target (roster_changes_roles_moved_idx;
+ * a few rows a year). Cached per roster version by the service.
+ */
+export const ROLE_MOVES_SQL = `
+  SELECT c.id::text AS "changeId", c.created_at AS "changedAt", m.value AS move
+  FROM roster_changes c, jsonb_array_elements(c.diff->'roles') m
+  WHERE c.roles_moved <> '{}'
+  ORDER BY c.id, m.value->>'role'`;
+
+/** The refresh state row (id 1): the last attempt, and the validators of the last successful fetch. */
+export const REFRESH_STATE_SQL = `
+  SELECT attempts::int AS attempts, last_attempt_at AS "lastAttemptAt", last_trigger AS "lastTrigger",
+    last_result AS "lastResult", last_reason AS "lastReason", last_http_status AS "lastHttpStatus",
+    last_change_id::text AS "lastChangeId", source_url AS "sourceUrl", last_success_at AS "lastSuccessAt", etag,
+    last_modified AS "lastModified", content_hash AS "contentHash", content_bytes::int AS "contentBytes"
+  FROM roster_refresh_state WHERE id = 1`;
+
+/**
+ * Records an attempt. The fetch validators move only on success ($7); a failed attempt on another URL than the one
+ * they came from clears them (right-hand sides see the row before the update).
+ */
+export const RECORD_REFRESH_SQL = `
+  UPDATE roster_refresh_state SET attempts = attempts + 1, last_attempt_at = now(), last_trigger = $1, last_result = $2,
+    last_reason = $3, last_http_status = $4, last_change_id = coalesce($5::bigint, last_change_id), source_url = $6,
+    last_success_at = CASE WHEN $7 THEN now() WHEN source_url IS DISTINCT FROM $6 THEN NULL ELSE last_success_at END,
+    etag = CASE WHEN $7 THEN $8 WHEN source_url IS DISTINCT FROM $6 THEN NULL ELSE etag END,
+    last_modified = CASE WHEN $7 THEN $9 WHEN source_url IS DISTINCT FROM $6 THEN NULL ELSE last_modified END,
+    content_hash = CASE WHEN $7 THEN $10 WHEN source_url IS DISTINCT FROM $6 THEN NULL ELSE content_hash END,
+    content_bytes = CASE WHEN $7 THEN $11::bigint WHEN source_url IS DISTINCT FROM $6 THEN NULL ELSE content_bytes END
+  WHERE id = 1`;
+
+/**
+ * One refresh at a time across every process (a scheduled run, an admin's trigger, the CLI): a session lock held
+ * on a connection of its own for the whole fetch and import; a second refresh finds it taken and reports so.
+ */
+export const REFRESH_TRY_LOCK_SQL = `SELECT pg_try_advisory_lock(hashtext('cloture:legislators:refresh')) AS locked`;
+export const REFRESH_UNLOCK_SQL = `SELECT pg_advisory_unlock(hashtext('cloture:legislators:refresh'))`;

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { Env } from '../core/config/env';
 import { LegislatorsService } from './legislators.service';
 import { IncompleteRosterError, parseRoster, Roster, RosterFormatError } from './roster-file';
@@ -41,7 +41,7 @@ export class RosterSnapshotLoader implements OnApplicationBootstrap {
         roster = parseRoster(readFileSync(file, 'utf8'));
         parsed.set(file, roster);
       }
-      const result = await this.legislators.importRoster(roster, { onlyIfEmpty: true });
+      const result = await this.legislators.importRoster(roster, { onlyIfEmpty: true, trigger: 'snapshot', source: `file:${basename(file)}` });
       if (!result.skipped) this.logger.log(`loaded the bundled Senate roster: ${result.senators} senators`);
     } catch (e) {
       // Like a missing snapshot: start without a roster rather than refuse to start, which would also stop the CLI

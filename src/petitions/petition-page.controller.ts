@@ -10,11 +10,17 @@ import { SignPetitionDto } from './dto/signature.dto';
 import { Petition } from './petition.entity';
 import { PetitionsService } from './petitions.service';
 import { SettingsService } from '../settings/settings.service';
+import { roleChangeNotice } from './petition-targets';
 import { organizationFooter, SignaturesService } from './signatures.service';
 import { SigningRateLimitGuard } from './signing-rate-limit.guard';
 import { isUuid } from '../core/http/uuid';
 
 const REF = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** One notice per role: the latest change (a role that moved twice reads as where it is now). */
+function latestPerRole<T extends { role: string }>(moves: T[]): T[] {
+  return [...new Map(moves.map((m) => [m.role, m])).values()];
+}
 
 /** The hosted petition page (PET-3): GET shows it, the form POSTs back to the same address. */
 @ApiTags('petition page')
@@ -110,6 +116,7 @@ export class PetitionPageController {
       title: petition.title,
       bodyHtml: petition.bodyHtml,
       targets: await this.petitions.resolveTargets(petition),
+      notices: latestPerRole(await this.petitions.roleChanges(petition)).map(roleChangeNotice),
       signatureCount: await this.petitions.signatureCount(petition.id),
       goal: petition.goal,
       status: petition.status,

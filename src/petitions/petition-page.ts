@@ -52,6 +52,7 @@ const PETITION = `
 <section aria-labelledby="targets-heading">
   <h2 id="targets-heading">Addressed to</h2>
   <ul class="targets">{{#each targets}}<li>{{label}}</li>{{/each}}</ul>
+  {{#each notices}}<p class="notice roster-change">{{this}}</p>{{/each}}
 </section>
 <div class="body">{{{bodyHtml}}}</div>
 <section class="progress" aria-labelledby="progress-text">
@@ -146,6 +147,8 @@ export interface PetitionPageModel {
   title: string;
   bodyHtml: string;
   targets: { label: string }[];
+  /** Targeted roles that changed hands since the petition started (roleChangeNotice). */
+  notices?: string[];
   signatureCount: number;
   goal: number | null;
   status: 'open' | 'closed';

@@ -48,16 +48,21 @@ export const INSERT_SIGNATURE_TARGETS_SQL = `
 /**
  * Signatures addressed to one senator now: named directly or as the signer's own senator (role IS NULL,
  * petition_signature_targets_bioguide_idx), or addressed to a role that senator holds today (role resolved at
- * packet time, petition_signature_targets_role_idx). Keyset-paged by (created_at, id).
+ * packet time, petition_signature_targets_role_idx) — $2 NULL and $3 one role for a vacant role's packet. Each row
+ * says whom the signature was addressed to when it was signed (the role's holder then, NULL for a vacancy; the
+ * lateral prefers a role row, through the signature's own targets by petition_signature_targets_key).
+ * Keyset-paged by (created_at, id).
  */
 export const DELIVERY_PAGE_SQL = `
   SELECT s.id, s.first_name, s.last_name, s.state, s.zip, s.comment, s.created_at, ${cursorTimestampSql('s.created_at')} AS cursor_at,
-    (SELECT t.role FROM petition_signature_targets t
-      WHERE t.signature_id = s.id AND t.role = ANY($3::text[]) ORDER BY t.role LIMIT 1) AS via_role
+    t.role AS via_role, t.bioguide_id AS signed_bioguide_id, l.official_name AS signed_name
   FROM petition_signatures s
+  JOIN LATERAL (
+    SELECT t.role, t.bioguide_id FROM petition_signature_targets t
+    WHERE t.signature_id = s.id AND ((t.role IS NULL AND t.bioguide_id = $2) OR t.role = ANY($3::text[]))
+    ORDER BY t.role NULLS LAST, t.bioguide_id NULLS LAST LIMIT 1) t ON true
+  LEFT JOIN legislators l ON l.bioguide_id = t.bioguide_id
   WHERE s.petition_id = $1
-    AND EXISTS (SELECT 1 FROM petition_signature_targets t WHERE t.signature_id = s.id
-      AND ((t.role IS NULL AND t.bioguide_id = $2) OR t.role = ANY($3::text[])))
     AND ($4::timestamptz IS NULL OR (s.created_at, s.id) > ($4::timestamptz, $5::uuid))
   ORDER BY s.created_at, s.id
   LIMIT $6`;
@@ -67,7 +72,8 @@ export const SIGNATURE_PAGE_SQL = `
   SELECT s.id, s.email, s.first_name AS "firstName", s.last_name AS "lastName", s.zip, s.state, s.comment,
     s.opted_in AS "optedIn", s.referral_code AS "referralCode", s.blast_id AS "blastId", s.subscriber_id AS "subscriberId",
     s.created_at AS "createdAt", ${cursorTimestampSql('s.created_at')} AS "cursorAt",
-    COALESCE((SELECT array_agg(DISTINCT t.bioguide_id) FROM petition_signature_targets t WHERE t.signature_id = s.id), '{}') AS targets
+    COALESCE((SELECT array_agg(DISTINCT t.bioguide_id) FILTER (WHERE t.bioguide_id IS NOT NULL)
+      FROM petition_signature_targets t WHERE t.signature_id = s.id), '{}') AS targets
   FROM petition_signatures s
   WHERE s.petition_id = $1
     AND ($2::timestamptz IS NULL OR (s.created_at, s.id) < ($2::timestamptz, $3::uuid))
@@ -118,3 +124,16 @@ export const ERASE_SIGNER_SQL = `
     WHERE lower(email) = lower($1) OR ($2::uuid IS NOT NULL AND subscriber_id = $2::uuid)
     RETURNING id)
   SELECT count(*)::int AS n FROM erased`;
+
+/**
+ * Open petitions that target any of these roles, for the organizer notice after a roster change. A scan of the
+ * open petitions (a few hundred rows at most), run only when a role changes hands.
+ */
+export const OPEN_PETITIONS_TARGETING_ROLES_SQL = `
+  SELECT p.id, p.slug, p.title,
+    ARRAY(SELECT DISTINCT t->>'role' FROM jsonb_array_elements(p.targets) t
+          WHERE t->>'type' = 'role' AND t->>'role' = ANY($1::text[]) ORDER BY 1) AS roles
+  FROM petitions p
+  WHERE p.status = 'open'
+    AND EXISTS (SELECT 1 FROM jsonb_array_elements(p.targets) t WHERE t->>'type' = 'role' AND t->>'role' = ANY($1::text[]))
+  ORDER BY p.created_at`;

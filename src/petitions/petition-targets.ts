@@ -40,6 +40,27 @@ export function senatorLabel(senator: SenatorView, role: LeadershipRole | null):
   return `${senator.name}, U.S. Senator for ${STATE_NAMES[senator.state] ?? senator.state}`;
 }
 
+/** A targeted role nobody holds now: signatures are kept for whoever takes it. */
+export function vacantRoleLabel(role: LeadershipRole): string {
+  return `${ROLE_LABELS[role]} (vacant: signatures are delivered to whoever takes the role)`;
+}
+
+const longDate = (d: Date | string) => new Date(d).toLocaleDateString('en-US', { timeZone: 'UTC', dateStyle: 'long' });
+
+/**
+ * What the organizer and signers are told when a role the petition targets changed hands after it was created
+ * (issue 19 item 4): who held it, who holds it now, and where signatures go.
+ */
+export function roleChangeNotice(m: { role: LeadershipRole; from: { name: string } | null; to: { name: string } | null; changedAt: Date | string }): string {
+  const role = ROLE_LABELS[m.role];
+  const when = longDate(m.changedAt);
+  if (!m.to) {
+    return `The ${role} has been vacant since ${when}${m.from ? ` (previously ${m.from.name})` : ''}. Signatures are kept and delivered to whoever takes the role.`;
+  }
+  if (!m.from) return `${m.to.name} became ${role} on ${when}. Signatures are now addressed to ${m.to.name}.`;
+  return `The ${role} changed on ${when}: ${m.from.name} was succeeded by ${m.to.name}. Signatures are now addressed to ${m.to.name}.`;
+}
+
 /** Deduplicated targets in the organizer's order (the same role twice is one target). */
 export function dedupeTargets(targets: PetitionTarget[]): PetitionTarget[] {
   const seen = new Set<string>();

@@ -92,12 +92,16 @@ export class PetitionsController {
   @ApiOperation({
     operationId: 'getPetitionDeliveryPacket',
     summary: 'Delivery packet (CSV, streamed) for one senator',
-    description: 'target: a leadership role (resolved to its holder now) or a bioguide id. Lists every signer addressed to that senator.',
+    description:
+      'target: a leadership role (resolved to its holder now) or a bioguide id. Lists every signer addressed to that senator; ' +
+      'a vacant role lists the signatures kept for its next holder.',
   })
   @ApiParam({ name: 'target', example: 'majority_leader' })
-  @ApiCsvResponse('CSV: name, state, zip, comment, signed_at, addressed_as')
+  @ApiCsvResponse(
+    'CSV: name, state, zip, comment, signed_at, addressed_as, addressed_to_at_signing (the role holder when signed, or "vacant"), ' +
+      'holder_now (the senator this packet is for, or "vacant")',
+  )
   @ApiNotFoundResponse({ type: ErrorResponseDto })
-  @ApiConflictResponse({ description: 'The role is vacant', type: ErrorResponseDto })
   async delivery(@Param('id') id: string, @Param('target') target: string, @Res() reply: FastifyReply) {
     const packet = await this.reports.deliveryPacket(id, target);
     return reply

@@ -11,6 +11,7 @@ import { Petition } from './petition.entity';
 import { PetitionsController } from './petitions.controller';
 import { PetitionsService } from './petitions.service';
 import { PublicPetitionsController } from './public-petitions.controller';
+import { RosterNoticesService } from './roster-notices.service';
 import { SignaturesService } from './signatures.service';
 import { SigningRateLimitGuard } from './signing-rate-limit.guard';
 
@@ -18,7 +19,7 @@ import { SigningRateLimitGuard } from './signing-rate-limit.guard';
 @Module({
   imports: [TypeOrmModule.forFeature([Petition, PetitionSignature]), LegislatorsModule, SubscribersModule, DoubleOptInModule, SettingsModule],
   controllers: [PetitionsController, PublicPetitionsController, PetitionPageController],
-  providers: [PetitionsService, SignaturesService, PetitionReportsService, SigningRateLimitGuard],
+  providers: [PetitionsService, SignaturesService, PetitionReportsService, SigningRateLimitGuard, RosterNoticesService],
   exports: [PetitionsService, SignaturesService],
 })
 export class PetitionsModule {}

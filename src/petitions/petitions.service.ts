@@ -3,13 +3,13 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { Env } from '../core/config/env';
 import { FieldError, RequestValidationException } from '../core/http/validation';
-import { ROLE_LABELS } from '../legislators/leadership-roles';
-import { LegislatorsService, SenatorView } from '../legislators/legislators.service';
+import { LeadershipRole } from '../legislators/leadership-roles';
+import { DatedRoleMove, LegislatorsService, SenatorView } from '../legislators/legislators.service';
 import { hasSenators } from '../subscribers/zip-states';
 import { CreatePetitionDto, DEFAULT_OPT_IN_TEXT, PetitionTargetDto, SLUG_PATTERN, UpdatePetitionDto } from './dto/petition.dto';
 import { renderPetitionBody, thankYouTemplateProblems } from './petition-content';
 import { COUNT_SIGNATURES_MANY_SQL, COUNT_SIGNATURES_SQL } from './petition-queries';
-import { AddressedSenator, dedupeTargets, PetitionTarget, senatorLabel } from './petition-targets';
+import { AddressedSenator, dedupeTargets, PetitionTarget, senatorLabel, vacantRoleLabel } from './petition-targets';
 import { Petition } from './petition.entity';
 import { isUniqueViolation } from '../core/database/database-errors';
 import { isUuid } from '../core/http/uuid';
@@ -27,6 +27,15 @@ export interface ResolvedTarget {
   state: string | null;
   party: string | null;
   current: boolean;
+}
+
+/** A role the petition targets that changed hands after it was created (issue 19 item 4). */
+export type PetitionRoleChange = Omit<DatedRoleMove, 'changeId'> & { changeId: string };
+
+/** Who one signature addresses: senators, and the targeted roles nobody holds now (kept for the next holder). */
+export interface Addressees {
+  addressed: AddressedSenator[];
+  vacantRoles: LeadershipRole[];
 }
 
 /** Petitions (PET-1): organizer CRUD, lookup by slug, and resolution of targets against the roster (TGT-2). */
@@ -157,7 +166,7 @@ export class PetitionsService {
       const role = t.type === 'role' ? t.role : null;
       if (!senator) {
         return { type: t.type, role, bioguideId: t.type === 'senator' ? t.bioguideId : null, name: null,
-          label: role ? `${ROLE_LABELS[role]} (vacant)` : 'Unknown senator', state: null, party: null, current: false };
+          label: role ? vacantRoleLabel(role) : 'Unknown senator', state: null, party: null, current: false };
       }
       const label = senatorLabel(senator, role) + (senator.inOffice ? '' : ' (no longer in office)');
       return { type: t.type, role, bioguideId: senator.bioguideId, name: senator.name, label,
@@ -169,7 +178,7 @@ export class PetitionsService {
    * The senators one signature addresses, resolved now (TGT-2): role holders, named senators still in office,
    * and the signer's own senators when the petition asks for them and the state has any.
    */
-  async addressedFor(petition: Petition, state: string | null): Promise<AddressedSenator[]> {
+  async addressedFor(petition: Petition, state: string | null): Promise<Addressees> {
     const out = new Map<string, AddressedSenator>();
     const add = (senator: SenatorView, role: AddressedSenator['role'], via: AddressedSenator['via']) => {
       const key = `${senator.bioguideId}:${role ?? ''}`;
@@ -178,16 +187,29 @@ export class PetitionsService {
     const holders = await this.legislators.holdersOf(petition.targets.flatMap((t) => (t.type === 'role' ? [t.role] : [])));
     const named = await this.legislators.findSenators(petition.targets.flatMap((t) => (t.type === 'senator' ? [t.bioguideId] : [])));
     const own = petition.targets.some((t) => t.type === 'own_senators') && state && hasSenators(state) ? await this.legislators.senatorsOf(state) : [];
+    const vacantRoles: LeadershipRole[] = [];
     for (const t of petition.targets) {
       if (t.type === 'role') {
         const holder = holders.get(t.role);
         if (holder) add(holder, t.role, 'role');
+        else vacantRoles.push(t.role);
       } else if (t.type === 'senator') {
         const s = named.find((n) => n.bioguideId === t.bioguideId);
         if (s?.inOffice) add(s, null, 'senator');
       } else for (const s of own) add(s, null, 'own_senators');
     }
-    return [...out.values()];
+    return { addressed: [...out.values()], vacantRoles };
+  }
+
+  /**
+   * The roles this petition targets that changed hands (or fell vacant) since it was created, oldest first: what
+   * its stats and hosted page tell the organizer and signers. From the roster's stored changes, cached per version.
+   */
+  async roleChanges(petition: Petition): Promise<PetitionRoleChange[]> {
+    const roles = new Set(petition.targets.flatMap((t) => (t.type === 'role' ? [t.role] : [])));
+    if (!roles.size) return [];
+    const created = petition.createdAt.getTime();
+    return (await this.legislators.roleMoves()).filter((m) => roles.has(m.role) && new Date(m.changedAt).getTime() > created);
   }
 
   private async checkTargets(targets: PetitionTargetDto[]): Promise<PetitionTarget[]> {

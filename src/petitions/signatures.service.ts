@@ -20,16 +20,18 @@ import {
   INSERT_SIGNATURE_TARGETS_SQL,
   TOUCH_EXISTING_SIGNATURE_SQL,
 } from './petition-queries';
-import { AddressedSenator, STATE_NAMES } from './petition-targets';
+import { LeadershipRole } from '../legislators/leadership-roles';
+import { AddressedSenator, STATE_NAMES, vacantRoleLabel } from './petition-targets';
 import { Petition } from './petition.entity';
 import { PetitionsService } from './petitions.service';
 
 export interface ReceiptTarget {
-  bioguideId: string;
-  name: string;
+  /** Null for a vacant role. */
+  bioguideId: string | null;
+  name: string | null;
   label: string;
   role: string | null;
-  state: string;
+  state: string | null;
 }
 
 /** What a signer is told — identical whether the address was new, known, or had already signed (PET-5). */
@@ -86,7 +88,7 @@ export class SignaturesService implements OnModuleInit {
     if (wantsOwn && !state) {
       throw new RequestValidationException([{ path: 'state', message: 'we could not tell your state from this ZIP code: please choose your state' }]);
     }
-    const addressed = await this.petitions.addressedFor(petition, state);
+    const { addressed, vacantRoles } = await this.petitions.addressedFor(petition, state);
     const optIn = input.optIn === true;
     const source = `petition:${petition.slug}`;
     // Under double opt-in (COMP-4) an opted-in signer stays `unconfirmed` until they press the emailed link.
@@ -117,7 +119,11 @@ export class SignaturesService implements OnModuleInit {
       if (inserted[0]) {
         await m.query(INSERT_SIGNATURE_TARGETS_SQL, [
           inserted[0].id,
-          JSON.stringify(addressed.map((a) => ({ bioguideId: a.bioguideId, role: a.role }))),
+          // A vacant role keeps a row without a senator: the packet lists it under the role until someone holds it.
+          JSON.stringify([
+            ...addressed.map((a) => ({ bioguideId: a.bioguideId, role: a.role })),
+            ...vacantRoles.map((role) => ({ bioguideId: null, role })),
+          ]),
         ]);
         await m.query(INCREMENT_SIGNATURE_COUNT_SQL, [petition.id, Math.floor(Math.random() * 16)]);
         return { signatureId: inserted[0].id, subscriberId, needsThankYou: true, retry: false, confirm };
@@ -138,7 +144,7 @@ export class SignaturesService implements OnModuleInit {
     if (outcome.signatureId && outcome.needsThankYou) {
       await this.queueThankYou(petition, outcome.signatureId, email, outcome.subscriberId, input, outcome.retry);
     }
-    return this.receipt(petition, addressed, state, wantsOwn);
+    return this.receipt(petition, addressed, vacantRoles, state, wantsOwn);
   }
 
   /**
@@ -200,7 +206,13 @@ export class SignaturesService implements OnModuleInit {
     }
   }
 
-  private async receipt(petition: Petition, addressed: AddressedSenator[], state: string | null, wantsOwn: boolean): Promise<SignatureReceipt> {
+  private async receipt(
+    petition: Petition,
+    addressed: AddressedSenator[],
+    vacantRoles: LeadershipRole[],
+    state: string | null,
+    wantsOwn: boolean,
+  ): Promise<SignatureReceipt> {
     const toTarget = (a: AddressedSenator): ReceiptTarget => ({
       bioguideId: a.bioguideId, name: a.senator.name, label: a.label, role: a.role, state: a.senator.state,
     });
@@ -216,7 +228,10 @@ export class SignaturesService implements OnModuleInit {
       title: petition.title,
       signatureCount: await this.petitions.signatureCount(petition.id),
       goal: petition.goal,
-      targets: [...bySenator.values()],
+      targets: [
+        ...bySenator.values(),
+        ...vacantRoles.map((role) => ({ bioguideId: null, name: null, label: vacantRoleLabel(role), role, state: null })),
+      ],
     };
     if (wantsOwn) {
       const own = addressed.filter((a) => a.via === 'own_senators' || (state && a.senator.state === state && hasSenators(state)));

@@ -110,6 +110,9 @@ export function testEnv(database: string, port: number, extra: Record<string, st
     MAIL_OUTBOX_DIR: `/tmp/cloture-test-outbox/${database}`,
     MAIL_RETRY_DELAY_MS: '200',
     SHUTDOWN_TIMEOUT_MS: '10000',
+    // No test reaches the internet: the roster refresh is off unless a test points it at a local server.
+    LEGISLATORS_SOURCE_URL: '',
+    LEGISLATORS_REFRESH_CRON: '',
     ...extra,
   });
 }

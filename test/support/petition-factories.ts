@@ -23,22 +23,33 @@ type Person = { id: { bioguide: string }; terms: { type: string }[]; leadership_
 
 /**
  * Write a modified copy of the shipped roster (as YAML's JSON twin) and return its path: `majorityLeader` moves
- * that title to another senator, `drop` removes senators (as if they had left office).
+ * that title to another senator (null: nobody holds it, a vacancy), `drop` removes senators (as if they had left
+ * office).
  */
-export function writeRosterVariant(options: { majorityLeader?: string; drop?: string[] } = {}): string {
+export function writeRosterVariant(options: RosterVariant = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cloture-roster-'));
+  const file = join(dir, 'legislators-current.json');
+  writeFileSync(file, rosterVariantJson(options));
+  return file;
+}
+
+export interface RosterVariant {
+  majorityLeader?: string | null;
+  drop?: string[];
+}
+
+/** The text of writeRosterVariant's file (the JSON twin), e.g. for a test server to serve. */
+export function rosterVariantJson(options: RosterVariant = {}): string {
   const people = load(readFileSync(join(__dirname, '..', '..', 'data', 'legislators-current.yaml'), 'utf8')) as Person[];
   let out = people.filter((p) => !(options.drop ?? []).includes(p.id.bioguide));
-  if (options.majorityLeader) {
+  if (options.majorityLeader !== undefined) {
     out = out.map((p) => {
       const roles = (p.leadership_roles ?? []).filter((r) => !(r.title === 'Senate Majority Leader' && !r.end));
       if (p.id.bioguide === options.majorityLeader) roles.push({ title: 'Senate Majority Leader', chamber: 'senate', start: '2026-11-01' });
       return { ...p, leadership_roles: roles };
     });
   }
-  const dir = mkdtempSync(join(tmpdir(), 'cloture-roster-'));
-  const file = join(dir, 'legislators-current.json');
-  writeFileSync(file, JSON.stringify(out));
-  return file;
+  return JSON.stringify(out);
 }
 
 let seq = 0;

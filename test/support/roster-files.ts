@@ -35,7 +35,13 @@ export function writeTruncatedRoster(senators: number, format: 'yaml' | 'json' =
 
 /** `npm run cli -- legislators:import <args>` against the test app's database, as its own process. */
 export async function importWithCli(t: TestApp, ...args: string[]): Promise<{ code: number | string; output: string }> {
+  return importWithCliEnv(t, {}, ...args);
+}
+
+/** importWithCli with extra environment variables (e.g. LEGISLATORS_SOURCE_ALLOW_HTTP, NODE_EXTRA_CA_CERTS). */
+export async function importWithCliEnv(t: TestApp, env: Record<string, string>, ...args: string[]): Promise<{ code: number | string; output: string }> {
   const p = startNode('dist/cli.js', ['legislators:import', ...args], {
+    ...env,
     NODE_ENV: 'test',
     DATABASE_URL: serverUrl(t.database),
     MIGRATE_ON_START: 'false',

@@ -31,6 +31,19 @@ describe('loadEnv', () => {
     expect(error!.message).toMatch(/MIGRATE_ON_START/);
   });
 
+  it('roster refresh: daily from the upstream file by default; empty turns it off; a bad cron or notice address is named', () => {
+    const env = loadEnv({});
+    expect(env.LEGISLATORS_SOURCE_URL).toBe('https://unitedstates.github.io/congress-legislators/legislators-current.yaml');
+    expect(env.LEGISLATORS_REFRESH_CRON).toBe('17 6 * * *');
+    expect(env.LEGISLATORS_SOURCE_MAX_BYTES).toBe(5 * 1024 * 1024);
+    const off = loadEnv({ LEGISLATORS_REFRESH_CRON: '', LEGISLATORS_SOURCE_URL: '' });
+    expect([off.LEGISLATORS_REFRESH_CRON, off.LEGISLATORS_SOURCE_URL]).toEqual(['', '']);
+    expect(loadEnv({ ROSTER_NOTICE_EMAILS: 'a@example.org, B@Example.ORG' }).ROSTER_NOTICE_EMAILS).toEqual(['a@example.org', 'B@example.org']);
+    expect(() => loadEnv({ LEGISLATORS_REFRESH_CRON: 'every day' })).toThrow(/LEGISLATORS_REFRESH_CRON must be a cron expression/);
+    expect(() => loadEnv({ LEGISLATORS_SOURCE_URL: 'ftp://example.org/x' })).toThrow(/LEGISLATORS_SOURCE_URL/);
+    expect(() => loadEnv({ ROSTER_NOTICE_EMAILS: 'a@example.org, nobody' })).toThrow(/ROSTER_NOTICE_EMAILS/);
+  });
+
   // A random value as `openssl rand -base64 48` prints it.
   const strong = 'q3Vv8kYb0T2mZr1xW9sJ4nE6cH5pL7aU/dF+gK0iR8oM3yN2tB1zQ6eS4wX9vC7j';
 

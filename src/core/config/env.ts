@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
+import { parseExpression } from 'cron-parser';
 import { createPrivateKey } from 'node:crypto';
 import {
   IsBoolean,
@@ -241,6 +242,33 @@ export class Env {
   @Transform(toBool) @IsBoolean()
   LEGISLATORS_LOAD_ON_START = true;
 
+  /**
+   * Where the scheduled roster refresh fetches the congress-legislators file (YAML or its JSON twin). Empty: no
+   * scheduled refresh. https:// only, unless LEGISLATORS_SOURCE_ALLOW_HTTP.
+   */
+  @Matches(/^(|https?:\/\/[^\s]+)$/i, { message: 'LEGISLATORS_SOURCE_URL must be an https:// URL, or empty to turn the refresh off' })
+  LEGISLATORS_SOURCE_URL = 'https://unitedstates.github.io/congress-legislators/legislators-current.yaml';
+
+  /** When workers refresh the roster (cron, UTC; 6 fields for seconds). Empty: never on a schedule. Default daily. */
+  @Matches(/^[^\n]*$/)
+  LEGISLATORS_REFRESH_CRON = '17 6 * * *';
+
+  /** The whole fetch (headers and body) must finish within this time, or the refresh is refused and reported. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  LEGISLATORS_SOURCE_TIMEOUT_MS = 30_000;
+
+  /** Largest roster file accepted (the upstream file is about 1 MB); the download stops past it. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(1024 * 1024 * 1024)
+  LEGISLATORS_SOURCE_MAX_BYTES = 5 * 1024 * 1024;
+
+  /** Accept an http:// roster source (tests, a local mirror). Off: https:// only. */
+  @Transform(toBool) @IsBoolean()
+  LEGISLATORS_SOURCE_ALLOW_HTTP = false;
+
+  /** Who is emailed when a refresh moves a leadership role an open petition targets (comma-separated). Empty: nobody. */
+  @Transform(toList) @IsEmailAddress({ each: true, message: 'ROSTER_NOTICE_EMAILS must be email addresses, comma-separated' })
+  ROSTER_NOTICE_EMAILS: string[] = [];
+
   /** Petition signatures accepted per IP address per 24 hours (public sign endpoint and hosted page together). */
   @Transform(toInt) @IsInt() @Min(1)
   PETITION_SIGNATURES_PER_IP_PER_DAY = 50;
@@ -286,10 +314,13 @@ function productionSecretProblems(env: Env, earlier: string[]): string[] {
   return [...new Set(problems)];
 }
 
+/** Settings where an empty value is a choice (turn the feature off), not "use the default". */
+const EMPTY_MEANS_OFF = new Set(['LEGISLATORS_SOURCE_URL', 'LEGISLATORS_REFRESH_CRON']);
+
 /** Build and validate the settings; throws EnvValidationError naming every bad variable. */
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   const plain: Record<string, string> = {};
-  for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== '') plain[k] = v;
+  for (const [k, v] of Object.entries(source)) if (v !== undefined && (v !== '' || EMPTY_MEANS_OFF.has(k))) plain[k] = v;
   const env = plainToInstance(Env, plain, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: false, forbidUnknownValues: false });
   const messages = describe(errors);
@@ -300,6 +331,14 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       createPrivateKey(env.DKIM_PRIVATE_KEY.replace(/\\n/g, '\n'));
     } catch {
       messages.push('DKIM_PRIVATE_KEY is not a readable PEM private key');
+    }
+  }
+  const cron = env.LEGISLATORS_REFRESH_CRON.trim();
+  if (cron) {
+    try {
+      parseExpression(cron, { utc: true });
+    } catch {
+      messages.push('LEGISLATORS_REFRESH_CRON must be a cron expression (e.g. "17 6 * * *"), or empty for no scheduled refresh');
     }
   }
   if (env.NODE_ENV === 'production') {

@@ -1,5 +1,5 @@
 import type { Job } from 'bull';
-import { jobPayload, SendBlastBatchJob, SendMailJob } from './queues';
+import { jobPayload, RefreshRosterJob, SendBlastBatchJob, SendMailJob } from './queues';
 
 const job = (data: unknown) => ({ id: '1', name: 'test', queue: { name: 'q' }, data }) as unknown as Job;
 
@@ -18,6 +18,11 @@ describe('jobPayload', () => {
     ['an id that is not a uuid', { blastId: "1' OR 1=1", batch: 0 }],
   ])('refuses %s', (_what, data) => {
     expect(jobPayload(SendBlastBatchJob, job(data))).toBeNull();
+  });
+
+  it('reads a roster refresh job and refuses an unknown trigger', () => {
+    expect(jobPayload(RefreshRosterJob, job({ trigger: 'schedule' }))).toEqual({ trigger: 'schedule' });
+    expect(jobPayload(RefreshRosterJob, job({ trigger: 'cli' }))).toBeNull();
   });
 
   it('refuses a mail job to an address the address rule refuses', () => {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Job } from 'bull';
 import { plainToInstance } from 'class-transformer';
-import { IsInt, IsObject, IsOptional, IsString, IsUUID, MaxLength, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, MaxLength, Min, validateSync } from 'class-validator';
 import { IsEmailAddress } from '../mail/email-address';
 
 /**
@@ -18,6 +18,8 @@ export const QUEUES = {
   imports: 'imports',
   /** Blasts: freezing an audience, then sending it in batches (MSG-6..8). Rate-limited globally, not by Bull. */
   blasts: 'blasts',
+  /** The Senate roster's refresh from LEGISLATORS_SOURCE_URL: repeatable on LEGISLATORS_REFRESH_CRON, or triggered. */
+  legislators: 'legislators',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -26,6 +28,7 @@ export const JOBS = {
   doubleOptIn: { remind: 'remind' },
   imports: { run: 'run' },
   blasts: { freeze: 'freeze', sendBatch: 'send-batch' },
+  legislators: { refresh: 'refresh' },
 } as const;
 
 /** A transactional message. `to` is one address; the processor refuses bounced/complained recipients (PREF-5). */
@@ -62,6 +65,11 @@ export class RunImportJob {
 /** Remind an unconfirmed signup once (delayed by DOUBLE_OPT_IN_REMINDER_DELAY_MS); nothing if confirmed meanwhile. */
 export class OptInReminderJob {
   @IsUUID() subscriberId: string;
+}
+
+/** Refresh the roster from the configured source now (the schedule and an admin's trigger queue the same job). */
+export class RefreshRosterJob {
+  @IsIn(['schedule', 'manual']) trigger: 'schedule' | 'manual';
 }
 
 const payloadLogger = new Logger('JobPayload');

@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { USPS_STATE_CODES } from '../../subscribers/zip-states';
 import { EMAIL_MAX_LENGTH, IsEmailAddress } from '../../core/mail/email-address';
+import { LEADERSHIP_ROLES } from '../../legislators/leadership-roles';
 
 /** Form posts send strings; empty optional inputs mean "not given". */
 const optionalText = ({ value }: { value: unknown }): unknown => {
@@ -87,11 +88,11 @@ export class SignPetitionDto {
 }
 
 export class SignatureTargetDto {
-  @ApiProperty({ example: 'T000250' }) bioguideId: string;
-  @ApiProperty({ example: 'John Thune' }) name: string;
+  @ApiProperty({ example: 'T000250', nullable: true, type: String, description: 'Null for a vacant role' }) bioguideId: string | null;
+  @ApiProperty({ example: 'John Thune', nullable: true, type: String, description: 'Null for a vacant role' }) name: string | null;
   @ApiProperty({ example: 'John Thune, Senate Majority Leader' }) label: string;
   @ApiPropertyOptional({ nullable: true, example: 'majority_leader', type: String }) role: string | null;
-  @ApiProperty({ example: 'SD' }) state: string;
+  @ApiProperty({ example: 'SD', nullable: true, type: String, description: 'Null for a vacant role' }) state: string | null;
 }
 
 export class OwnSenatorsDto {
@@ -175,6 +176,24 @@ class CountByBlastDto {
   @ApiProperty() count: number;
 }
 
+class RoleHolderDto {
+  @ApiProperty({ example: 'T000250' }) bioguideId: string;
+  @ApiProperty({ example: 'John Thune' }) name: string;
+  @ApiProperty({ example: 'SD' }) state: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) party: string | null;
+}
+
+class PetitionRoleChangeDto {
+  @ApiProperty({ enum: LEADERSHIP_ROLES }) role: string;
+  @ApiProperty({ example: 'Senate Majority Leader' }) title: string;
+  @ApiProperty({ type: 'object', nullable: true, required: ['bioguideId', 'name', 'state', 'party'], properties: { bioguideId: { type: 'string' }, name: { type: 'string' }, state: { type: 'string' }, party: { type: 'string', nullable: true } }, description: 'Null: the role was vacant' }) from: RoleHolderDto | null;
+  @ApiProperty({ type: 'object', nullable: true, required: ['bioguideId', 'name', 'state', 'party'], properties: { bioguideId: { type: 'string' }, name: { type: 'string' }, state: { type: 'string' }, party: { type: 'string', nullable: true } }, description: 'Null: the role is vacant now' }) to: RoleHolderDto | null;
+  @ApiProperty({ type: String, format: 'date-time' }) changedAt: Date;
+  @ApiProperty({ example: '3', description: 'The roster change (GET /api/v1/legislators/changes)' }) changeId: string;
+  @ApiProperty({ example: 'The Senate Majority Leader changed on November 25, 2026: John Thune was succeeded by John Barrasso. Signatures are now addressed to John Barrasso.' })
+  notice: string;
+}
+
 export class PetitionStatsDto {
   @ApiProperty() total: number;
   @ApiProperty() optedIn: number;
@@ -184,6 +203,8 @@ export class PetitionStatsDto {
   @ApiProperty({ type: [CountByDayDto], description: 'UTC days' }) byDay: CountByDayDto[];
   @ApiProperty({ type: [CountByReferralDto], description: 'Top 50 referral codes' }) byReferral: CountByReferralDto[];
   @ApiProperty({ type: [CountByBlastDto], description: 'Top 50 blasts signers came from' }) byBlast: CountByBlastDto[];
+  @ApiProperty({ type: [PetitionRoleChangeDto], description: 'Targeted roles that changed hands since the petition was created, oldest first' })
+  roleChanges: PetitionRoleChangeDto[];
 }
 
 /** Link parameters a blast or a share link may add: `?blast=<blast id>&ref=<referral code>`. */
