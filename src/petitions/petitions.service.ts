@@ -55,6 +55,11 @@ export class PetitionsService {
       thankYouSubject: dto.thankYouSubject ?? null,
       thankYouBody: dto.thankYouBody ?? null,
       optInText: dto.optInText ?? DEFAULT_OPT_IN_TEXT,
+      shareTitle: dto.shareTitle ?? null,
+      shareDescription: dto.shareDescription ?? null,
+      shareImageUrl: dto.shareImageUrl ?? null,
+      showRecentSigners: dto.showRecentSigners ?? true,
+      embedOrigins: dto.embedOrigins ?? [],
     });
     return this.view(await this.saveMappingSlugConflict(petition));
   }
@@ -76,6 +81,11 @@ export class PetitionsService {
     if (dto.thankYouSubject !== undefined) petition.thankYouSubject = dto.thankYouSubject;
     if (dto.thankYouBody !== undefined) petition.thankYouBody = dto.thankYouBody;
     if (dto.optInText !== undefined) petition.optInText = dto.optInText;
+    if (dto.shareTitle !== undefined) petition.shareTitle = dto.shareTitle;
+    if (dto.shareDescription !== undefined) petition.shareDescription = dto.shareDescription;
+    if (dto.shareImageUrl !== undefined) petition.shareImageUrl = dto.shareImageUrl;
+    if (dto.showRecentSigners !== undefined) petition.showRecentSigners = dto.showRecentSigners;
+    if (dto.embedOrigins !== undefined) petition.embedOrigins = dto.embedOrigins;
     return this.view(await this.saveMappingSlugConflict(petition));
   }
 
@@ -255,8 +265,14 @@ export class PetitionsService {
       thankYouSubject: p.thankYouSubject,
       thankYouBody: p.thankYouBody,
       optInText: p.optInText,
+      shareTitle: p.shareTitle,
+      shareDescription: p.shareDescription,
+      shareImageUrl: p.shareImageUrl,
+      showRecentSigners: p.showRecentSigners,
+      embedOrigins: p.embedOrigins,
       signatureCount: count ?? (await this.signatureCount(p.id)),
       url: this.url(p),
+      embedUrl: `${this.url(p)}/embed`,
       createdAt: p.createdAt,
       updatedAt: p.updatedAt,
       closedAt: p.closedAt,
