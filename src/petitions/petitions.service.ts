@@ -66,8 +66,8 @@ export class PetitionsService {
 
   async update(idOrSlug: string, dto: UpdatePetitionDto) {
     const petition = await this.get(idOrSlug);
-    if (dto.targets !== undefined) petition.targets = await this.checkTargets(dto.targets);
     this.checkTemplates(dto);
+    if (dto.targets !== undefined) petition.targets = await this.checkTargets(dto.targets);
     if (dto.slug !== undefined) petition.slug = dto.slug;
     if (dto.title !== undefined) petition.title = dto.title;
     if (dto.body !== undefined) petition.bodySource = dto.body;
@@ -230,6 +230,10 @@ export class PetitionsService {
 
   private checkTemplates(dto: UpdatePetitionDto): void {
     const errors: FieldError[] = [];
+    // PartialType makes every field optional, which lets null through; these columns cannot hold it.
+    for (const field of ['slug', 'title', 'body', 'bodyFormat', 'targets', 'status', 'optInText', 'showRecentSigners', 'embedOrigins'] as const) {
+      if (dto[field] === null) errors.push({ path: field, message: `${field} cannot be null` });
+    }
     for (const field of ['thankYouSubject', 'thankYouBody'] as const) {
       const value = dto[field];
       if (typeof value === 'string') for (const message of thankYouTemplateProblems(value)) errors.push({ path: field, message });
