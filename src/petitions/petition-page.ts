@@ -307,7 +307,7 @@ export function renderPetitionPage(m: PetitionPageModel): string {
     content,
     meta: m.meta,
     mainClass: m.embed ? 'embed' : 'petition',
-    footer: m.embed ? [] : (m.footer ?? []),
+    footer: m.footer ?? [], // the disclaimer goes wherever the form does, framed or not
   });
 }
 
@@ -342,7 +342,7 @@ export function renderThankYouPage(m: ThankYouPageModel): string {
     content,
     meta: m.meta,
     mainClass: m.embed ? 'embed' : undefined,
-    footer: m.embed ? [] : (m.footer ?? []),
+    footer: m.footer ?? [], // the disclaimer goes wherever the form does, framed or not
   });
 }
 
