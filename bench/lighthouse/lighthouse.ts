@@ -116,7 +116,18 @@ async function seed(base: string): Promise<{ page: string; thanks: string | null
   return { page: `${base}/p/${slug}`, thanks: receipt.share?.personalUrl ?? null };
 }
 
-function lighthouse(url: string, preset: string): Scores {
+/** One Lighthouse run; a run that fails to record its trace (NO_NAVSTART happens on a loaded machine) is retried. */
+function lighthouse(url: string, preset: string, attempt = 1): Scores {
+  try {
+    return lighthouseOnce(url, preset);
+  } catch (e) {
+    if (attempt >= 3) throw e;
+    log(`lighthouse failed (${(e as Error).message.split('\n')[0]}); retrying`);
+    return lighthouse(url, preset, attempt + 1);
+  }
+}
+
+function lighthouseOnce(url: string, preset: string): Scores {
   const out = execFileSync(
     'npx',
     [
