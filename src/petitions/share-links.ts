@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { Env } from '../core/config/env';
+import { SignedTokenCodec } from '../core/tokens/signed-token';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const CODE_LENGTH = 10;
-const MAC_BYTES = 12;
-/** A share code (10 base62 characters, ~59 bits) and the personal-page token (code, dot, 16-character MAC). */
+const VERSION = 1;
+/** A share code: 10 base62 characters (~59 bits). */
 export const SHARE_CODE_PATTERN = /^[0-9A-Za-z]{10}$/;
-const TOKEN_PATTERN = /^([0-9A-Za-z]{10})\.([A-Za-z0-9_-]{16})$/;
 
 /** A signer's own share code: random, so it says nothing about their address or signature id. */
 export function newShareCode(): string {
@@ -43,32 +43,26 @@ export function shareLinks(url: string, title: string): ShareLinks {
 
 /**
  * The signer's personal thank-you page (`/p/<slug>/thanks/<token>`) shows how many people their link brought.
- * The share code alone is public (it is in every link they share), so the page wants a MAC over it as well:
- * HMAC(TOKEN_SECRET-derived key, code). Tokens made with a previous secret keep verifying after a rotation.
+ * The share code alone is public (it is in every link they share), so the page wants a signed token over it:
+ * core's SignedTokenCodec with a key of its own (TOKEN_SECRET, previous secrets still verifying after a rotation).
  */
 @Injectable()
 export class ShareTokenService {
-  private readonly keys: Buffer[];
+  private readonly codec: SignedTokenCodec;
 
   constructor(env: Env) {
-    // A sub-key of its own, never interchangeable with the link tokens' or the suppression hashes'.
-    this.keys = [env.tokenSecret, ...env.TOKEN_PREVIOUS_SECRETS].map((s) => createHmac('sha256', s).update('cloture:petition-share:v1').digest());
+    this.codec = new SignedTokenCodec([env.tokenSecret, ...env.TOKEN_PREVIOUS_SECRETS], 'cloture:petition-share:v1', 'cloture-share');
   }
 
   sign(code: string): string {
-    return `${code}.${this.mac(this.keys[0], code).toString('base64url')}`;
+    return this.codec.seal(VERSION, Buffer.from(code, 'ascii'));
   }
 
-  /** The share code of a genuine token, or null (tampered, truncated, unknown). */
+  /** The share code of a genuine token, or null (tampered, truncated, unknown key). */
   verify(token: unknown): string | null {
-    const m = typeof token === 'string' ? TOKEN_PATTERN.exec(token) : null;
-    if (!m) return null;
-    const given = Buffer.from(m[2], 'base64url');
-    if (given.length !== MAC_BYTES || given.toString('base64url') !== m[2]) return null;
-    return this.keys.some((k) => timingSafeEqual(this.mac(k, m[1]), given)) ? m[1] : null;
-  }
-
-  private mac(key: Buffer, code: string): Buffer {
-    return createHmac('sha256', key).update(code).digest().subarray(0, MAC_BYTES);
+    const opened = this.codec.open(token, [CODE_LENGTH]);
+    if (!opened || opened.header !== VERSION) return null;
+    const code = opened.payload.toString('ascii');
+    return SHARE_CODE_PATTERN.test(code) ? code : null;
   }
 }
