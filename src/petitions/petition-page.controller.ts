@@ -1,5 +1,5 @@
 import { Body, ConflictException, Controller, Get, HttpException, NotFoundException, Param, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiExcludeController, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiHtmlResponse } from '../core/docs/api-responses';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../core/http/auth.decorators';
@@ -236,12 +236,25 @@ function targetCard(t: ResolvedTarget): TargetCard {
 }
 
 /** The neutral default favicon (no request for /favicon.ico ends in a 404 and a console error). */
-@ApiExcludeController()
+@ApiTags('petition page')
 @Public()
 @Controller()
 export class FaviconController {
-  @Get(['favicon.svg', 'favicon.ico'])
+  @Get('favicon.svg')
+  @ApiProduces('image/svg+xml')
+  @ApiOkResponse({ description: 'The neutral default icon (SVG)' })
+  @ApiOperation({ operationId: 'getFavicon', summary: 'The pages\' icon (an SVG)' })
   icon(@Res() reply: FastifyReply) {
     return reply.header('content-type', 'image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON_SVG);
   }
+
+  /** Browsers ask for /favicon.ico on their own; the same SVG, so no 404 reaches the console. */
+  @Get('favicon.ico')
+  @ApiProduces('image/svg+xml')
+  @ApiOkResponse({ description: 'The same SVG icon' })
+  @ApiOperation({ operationId: 'getFaviconIco', summary: 'The pages\' icon at the address browsers ask for' })
+  iconIco(@Res() reply: FastifyReply) {
+    return this.icon(reply);
+  }
+
 }
