@@ -598,6 +598,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/p/{slug}/embed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The embeddable petition form (framable only from the organizer's origins) */
+        get: operations["showPetitionEmbed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/p/{slug}/thanks/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A signer's personal thank-you page (token from the sign answer's share.personalUrl) */
+        get: operations["showPetitionPersonalPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/favicon.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pages' icon (an SVG) */
+        get: operations["getFavicon"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/favicon.ico": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pages' icon at the address browsers ask for */
+        get: operations["getFaviconIco"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings": {
         parameters: {
             query?: never;
@@ -2040,6 +2108,30 @@ export interface components {
              * @example Yes, email me updates about this campaign. I can unsubscribe at any time.
              */
             optInText?: string;
+            /**
+             * @description Social card title; null → the petition title
+             * @example Tell the Senate: hold the vote
+             */
+            shareTitle?: string | null;
+            /** @description Social card and meta description; null → the body's first paragraph */
+            shareDescription?: string | null;
+            /**
+             * @description Absolute http(s) URL of the card image (1200×630 suits every network); null → none
+             * @example https://example.org/card.png
+             */
+            shareImageUrl?: string | null;
+            /**
+             * @description Show recent signers (first name and state only) on the page
+             * @default true
+             */
+            showRecentSigners: boolean;
+            /**
+             * @description Origins allowed to frame /p/:slug/embed (CSP frame-ancestors); empty → no site may
+             * @example [
+             *       "https://www.example.org"
+             *     ]
+             */
+            embedOrigins?: string[];
         };
         ResolvedTargetDto: {
             /** @enum {string} */
@@ -2079,9 +2171,19 @@ export interface components {
             thankYouSubject?: string | null;
             thankYouBody?: string | null;
             optInText: string;
+            shareTitle?: string | null;
+            shareDescription?: string | null;
+            shareImageUrl?: string | null;
+            showRecentSigners: boolean;
+            embedOrigins: string[];
             signatureCount: number;
             /** @example http://localhost:3000/p/pass-the-election-security-act */
             url: string;
+            /**
+             * @description Frame it from an embedOrigins site
+             * @example http://localhost:3000/p/pass-the-election-security-act/embed
+             */
+            embedUrl: string;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2141,6 +2243,30 @@ export interface components {
              * @example Yes, email me updates about this campaign. I can unsubscribe at any time.
              */
             optInText?: string;
+            /**
+             * @description Social card title; null → the petition title
+             * @example Tell the Senate: hold the vote
+             */
+            shareTitle?: string | null;
+            /** @description Social card and meta description; null → the body's first paragraph */
+            shareDescription?: string | null;
+            /**
+             * @description Absolute http(s) URL of the card image (1200×630 suits every network); null → none
+             * @example https://example.org/card.png
+             */
+            shareImageUrl?: string | null;
+            /**
+             * @description Show recent signers (first name and state only) on the page
+             * @default true
+             */
+            showRecentSigners: boolean;
+            /**
+             * @description Origins allowed to frame /p/:slug/embed (CSP frame-ancestors); empty → no site may
+             * @example [
+             *       "https://www.example.org"
+             *     ]
+             */
+            embedOrigins?: string[];
         };
         SignatureDto: {
             /** Format: uuid */
@@ -2190,6 +2316,24 @@ export interface components {
             referralCode: string;
             count: number;
         };
+        CountByReferrerDto: {
+            /**
+             * Format: uuid
+             * @description The referrer's signature
+             */
+            signatureId: string;
+            /**
+             * @description Their share code (the ?ref= of their links)
+             * @example q3XbT9kP2m
+             */
+            shareCode: string;
+            /** @description erased+<id>@invalid once erased */
+            email: string;
+            firstName?: string | null;
+            lastName?: string | null;
+            /** @description Signatures that arrived through their link */
+            count: number;
+        };
         CountByBlastDto: {
             /** Format: uuid */
             blastId: string;
@@ -2235,6 +2379,8 @@ export interface components {
             byDay: components["schemas"]["CountByDayDto"][];
             /** @description Top 50 referral codes */
             byReferral: components["schemas"]["CountByReferralDto"][];
+            /** @description Top 50 referrers: signers whose own share link brought others */
+            byReferrer: components["schemas"]["CountByReferrerDto"][];
             /** @description Top 50 blasts signers came from */
             byBlast: components["schemas"]["CountByBlastDto"][];
             /** @description Targeted roles that changed hands since the petition was created, oldest first */
@@ -2312,6 +2458,35 @@ export interface components {
             /** @example Washington, DC has no senators, so your signature goes to the petition's other targets. */
             message?: string;
         };
+        ShareLinksDto: {
+            /**
+             * @description The petition with the signer's code (copy-link)
+             * @example http://localhost:3000/p/hold-the-vote?ref=q3XbT9kP2m
+             */
+            url: string;
+            /** @example mailto:?subject=…&body=… */
+            email: string;
+            /** @example sms:?&body=… */
+            sms: string;
+            /** @example https://wa.me/?text=… */
+            whatsapp: string;
+            /** @example https://www.facebook.com/sharer/sharer.php?u=… */
+            facebook: string;
+            /** @example https://x.com/intent/tweet?text=…&url=… */
+            x: string;
+        };
+        ShareStepDto: {
+            /**
+             * @description The signer's own referral code: random, reveals nothing about them
+             * @example q3XbT9kP2m
+             */
+            code: string;
+            /** @description Their personal thank-you page (bookmark it): share links and how many signed through them */
+            personalUrl: string;
+            /** @description Signatures that arrived through their links so far */
+            referralCount: number;
+            links: components["schemas"]["ShareLinksDto"];
+        };
         SignatureReceiptDto: {
             /** @example true */
             signed: boolean;
@@ -2326,6 +2501,8 @@ export interface components {
             targets: components["schemas"]["SignatureTargetDto"][];
             /** @description Present when the petition targets the signer's own senators */
             ownSenators?: components["schemas"]["OwnSenatorsDto"];
+            /** @description The signer's own share links and personal page */
+            share?: components["schemas"]["ShareStepDto"];
         };
         SettingsDto: {
             legalName: string | null;
@@ -7268,7 +7445,10 @@ export interface operations {
     };
     submitPetitionPage: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 1 when posted from the embed: the answers are framable like the embed */
+                embed?: string;
+            };
             header?: never;
             path: {
                 slug: string;
@@ -7358,6 +7538,230 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    showPetitionEmbed: {
+        parameters: {
+            query?: {
+                /** @description A referral code */
+                ref?: string;
+                /** @description The blast whose link was followed (kept if a UUID) */
+                blast?: string;
+            };
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signing form alone, framable from the petition's embedOrigins (CSP frame-ancestors) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path (an HTML page, or the JSON envelope when refused before the page is reached) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No petition at this address (HTML page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many signatures from this network (HTML page, with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry (an HTML page, or the JSON envelope when refused before the page is reached) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    showPetitionPersonalPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signer's share links and how many signed through them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path (an HTML page, or the JSON envelope when refused before the page is reached) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unknown petition or a token that does not verify */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Too many signatures from this network (HTML page, with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry (an HTML page, or the JSON envelope when refused before the page is reached) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getFavicon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The neutral default icon (SVG) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getFaviconIco: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The same SVG icon */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `details` with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description PostgreSQL or Redis temporarily unreachable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };

@@ -37,11 +37,14 @@ describe('Hosted petition page (PET-3)', () => {
       expect(html).toContain('<h1>Hold the vote &lt;now&gt;</h1>');
       expect(html).toContain('<strong>act</strong>');
       expect(html).not.toContain('<script>');
-      expect(html).toContain('<li>John Thune, Senate Majority Leader</li>');
-      expect(html).toContain('<li>Charles E. Schumer, Senate Minority Leader</li>');
-      expect(html).toContain('<li>Your two U.S. senators</li>');
-      expect(html).toMatch(/<progress max="500" value="0"/);
-      expect(html).toContain('0 of 500 signatures');
+      // Name cards: the person, then what they are addressed as.
+      expect(html).toContain('<li><span class="name">John Thune</span><span class="role">Senate Majority Leader</span></li>');
+      expect(html).toContain('<li><span class="name">Charles E. Schumer</span><span class="role">Senate Minority Leader</span></li>');
+      expect(html).toContain('<span class="name">Your two U.S. senators</span>');
+      // Progress toward the first milestone, the goal named below it.
+      expect(html).toMatch(/<progress max="10" value="0"/);
+      expect(html).toContain('<span class="count">0</span> signatures so far — be the first to sign');
+      expect(html).toContain('Goal: 500 signatures');
       expect(html).toMatch(/<input type="checkbox" id="optIn" name="optIn" value="true">/);
       expect(html).toMatch(/<label for="email">/);
       expect(html).toContain('name="referralCode" value="share-7"');

@@ -28,7 +28,7 @@ describe('A new roster reaches every route of every instance at once', () => {
     const leadership = await t.request('GET', '/api/v1/legislators/leadership');
     const byRole = await t.request('GET', '/api/v1/legislators/senators?role=majority_leader');
     const page = await t.request('GET', `/p/${petition.slug}`, { key: false });
-    const pageLeader = /<li>([^<]+), Senate Majority Leader<\/li>/.exec(page.text)?.[1];
+    const pageLeader = /<span class="name">([^<]+)<\/span><span class="role">Senate Majority Leader<\/span>/.exec(page.text)?.[1];
     const publicJson = await t.request('GET', `/api/v1/public/petitions/${petition.slug}`, { key: false });
     const organizer = await t.request('GET', `/api/v1/petitions/${petition.id}`);
     const list = await t.request('GET', '/api/v1/petitions');

@@ -1,4 +1,4 @@
-import { renderPetitionBody, renderThankYou, thankYouTemplateProblems } from './petition-content';
+import { bodySummary, renderPetitionBody, renderThankYou, thankYouTemplateProblems } from './petition-content';
 
 describe('renderPetitionBody', () => {
   it('renders Markdown and strips scripts and event handlers', () => {
@@ -37,5 +37,17 @@ describe('thank-you templates', () => {
     });
     expect(named.html).toContain('&lt;b&gt;Ada&lt;/b&gt;!');
     expect(named.subject).toBe('Thanks <b>Ada</b>');
+  });
+});
+
+describe('bodySummary (default share description)', () => {
+  it('is the first paragraph as plain text', () => {
+    expect(bodySummary('<h2>Why</h2><p>Senators must <strong>act</strong> &amp; <a href="https://x.org">vote</a>.</p><p>More.</p>')).toBe('Senators must act & vote.');
+    expect(bodySummary('')).toBe('');
+  });
+  it('cuts a long paragraph at a word near 200 characters', () => {
+    const s = bodySummary(`<p>${'word '.repeat(100)}</p>`);
+    expect(s.length).toBeLessThanOrEqual(200);
+    expect(s.endsWith('word…')).toBe(true);
   });
 });

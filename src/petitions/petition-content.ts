@@ -1,4 +1,5 @@
 import Handlebars from 'handlebars';
+import { convert } from 'html-to-text';
 import { marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
 import type { BodyFormat } from './petition.entity';
@@ -143,4 +144,23 @@ export function renderThankYou(
     html += `<hr><p style="font-size:12px;color:#555">${footer.map((l) => Handlebars.escapeExpression(l)).join('<br>')}</p>`;
   }
   return { subject, text, html };
+}
+
+// ---- social cards -------------------------------------------------------------------------------------------
+
+const SUMMARY_MAX = 200;
+
+/**
+ * The default share description and meta description: the body's first paragraph as plain text, cut at a word
+ * boundary near 200 characters (what networks show). Empty when the body has no paragraph text.
+ */
+export function bodySummary(bodyHtml: string): string {
+  const first = /<p\b[^>]*>([\s\S]*?)<\/p>/i.exec(bodyHtml)?.[1] ?? bodyHtml;
+  const text = convert(first, { wordwrap: false, selectors: [{ selector: 'a', options: { ignoreHref: true } }, { selector: 'img', format: 'skip' }] })
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (text.length <= SUMMARY_MAX) return text;
+  const cut = text.slice(0, SUMMARY_MAX - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > SUMMARY_MAX / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/, '')}…`;
 }

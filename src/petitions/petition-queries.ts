@@ -21,10 +21,13 @@ export const INCREMENT_SIGNATURE_COUNT_SQL = `
  */
 export const INSERT_SIGNATURE_SQL = `
   INSERT INTO petition_signatures (petition_id, subscriber_id, email, first_name, last_name, zip, state, comment,
-    opted_in, referral_code, blast_id, thank_you_queued_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+    opted_in, referral_code, blast_id, thank_you_queued_at, share_code, referrer_signature_id)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), $12,
+    -- Credit goes to the signer whose share code this is, on this petition only (petition_signatures_share_code_key);
+    -- an unknown or tampered code signs without credit.
+    (SELECT r.id FROM petition_signatures r WHERE r.share_code = $10 AND r.petition_id = $1))
   ON CONFLICT (petition_id, lower(email)) DO NOTHING
-  RETURNING id`;
+  RETURNING id, share_code`;
 
 /**
  * Signing again: nothing new is recorded, but a later opt-in is kept and a subscriber link filled in — written only
@@ -32,13 +35,32 @@ export const INSERT_SIGNATURE_SQL = `
  */
 export const TOUCH_EXISTING_SIGNATURE_SQL = `
   WITH existing AS (
-    SELECT id, opted_in, subscriber_id, thank_you_queued_at FROM petition_signatures
+    SELECT id, opted_in, subscriber_id, thank_you_queued_at, share_code FROM petition_signatures
     WHERE petition_id = $1 AND lower(email) = lower($2)),
   touched AS (
-    UPDATE petition_signatures p SET opted_in = p.opted_in OR $3, subscriber_id = coalesce(p.subscriber_id, $4::uuid)
+    UPDATE petition_signatures p SET opted_in = p.opted_in OR $3, subscriber_id = coalesce(p.subscriber_id, $4::uuid),
+      share_code = coalesce(p.share_code, $5)
     FROM existing e
-    WHERE p.id = e.id AND (($3 AND NOT e.opted_in) OR (e.subscriber_id IS NULL AND $4::uuid IS NOT NULL)))
-  SELECT id, thank_you_queued_at FROM existing`;
+    WHERE p.id = e.id AND (($3 AND NOT e.opted_in) OR (e.subscriber_id IS NULL AND $4::uuid IS NOT NULL) OR e.share_code IS NULL))
+  SELECT id, thank_you_queued_at, coalesce(share_code, $5) AS share_code FROM existing`;
+
+/** A signer's share code → their signature, for their personal page (petition_signatures_share_code_key). */
+export const SIGNATURE_BY_SHARE_CODE_SQL = `
+  SELECT id, first_name FROM petition_signatures WHERE share_code = $1 AND petition_id = $2`;
+
+/** How many signed through one signer's link (petition_signatures_referrer_idx). */
+export const COUNT_REFERRED_SQL = `
+  SELECT count(*)::int AS n FROM petition_signatures WHERE referrer_signature_id = $1`;
+
+/**
+ * The page's social proof: the latest signers' first name and state only, never the erased (first_name NULL).
+ * petition_signatures_petition_created_idx scanned backwards, stopping after a few rows.
+ */
+export const RECENT_SIGNERS_SQL = `
+  SELECT first_name AS "firstName", state FROM petition_signatures
+  WHERE petition_id = $1 AND first_name IS NOT NULL
+  ORDER BY created_at DESC, id DESC
+  LIMIT $2`;
 
 export const INSERT_SIGNATURE_TARGETS_SQL = `
   INSERT INTO petition_signature_targets (signature_id, bioguide_id, role)
@@ -106,6 +128,19 @@ export const COUNT_BY_DAY_SQL = `
 export const COUNT_BY_REFERRAL_SQL = `
   SELECT referral_code AS "referralCode", count(*)::int AS count FROM petition_signatures
   WHERE petition_id = $1 AND referral_code IS NOT NULL GROUP BY referral_code ORDER BY count DESC, referral_code LIMIT 50`;
+
+/**
+ * Top referrers: signers whose own share link brought others (top 50), for the organizer — who may see signers.
+ * Grouped on petition_signatures_referrer_idx's column within the petition's rows.
+ */
+export const COUNT_BY_REFERRER_SQL = `
+  SELECT r.id AS "signatureId", r.share_code AS "shareCode", r.email, r.first_name AS "firstName", r.last_name AS "lastName",
+    per.count
+  FROM (SELECT referrer_signature_id, count(*)::int AS count FROM petition_signatures
+        WHERE petition_id = $1 AND referrer_signature_id IS NOT NULL GROUP BY referrer_signature_id) per
+  JOIN petition_signatures r ON r.id = per.referrer_signature_id
+  ORDER BY per.count DESC, r.created_at
+  LIMIT 50`;
 
 export const COUNT_BY_BLAST_SQL = `
   SELECT blast_id AS "blastId", count(*)::int AS count FROM petition_signatures

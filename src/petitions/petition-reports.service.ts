@@ -8,6 +8,7 @@ import {
   COUNT_BY_BLAST_SQL,
   COUNT_BY_DAY_SQL,
   COUNT_BY_REFERRAL_SQL,
+  COUNT_BY_REFERRER_SQL,
   COUNT_BY_STATE_SQL,
   COUNT_BY_TARGET_SQL,
   COUNT_OPTED_IN_SQL,
@@ -52,17 +53,18 @@ export class PetitionReportsService {
 
   async stats(idOrSlug: string) {
     const petition = await this.petitions.get(idOrSlug);
-    const [byTarget, byState, byDay, byReferral, byBlast, total, opted] = await Promise.all([
+    const [byTarget, byState, byDay, byReferral, byReferrer, byBlast, total, opted] = await Promise.all([
       this.dataSource.query(COUNT_BY_TARGET_SQL, [petition.id]),
       this.dataSource.query(COUNT_BY_STATE_SQL, [petition.id]),
       this.dataSource.query(COUNT_BY_DAY_SQL, [petition.id]),
       this.dataSource.query(COUNT_BY_REFERRAL_SQL, [petition.id]),
+      this.dataSource.query(COUNT_BY_REFERRER_SQL, [petition.id]),
       this.dataSource.query(COUNT_BY_BLAST_SQL, [petition.id]),
       this.petitions.signatureCount(petition.id),
       this.dataSource.query(COUNT_OPTED_IN_SQL, [petition.id]),
     ]);
     const roleChanges = (await this.petitions.roleChanges(petition)).map((m) => ({ ...m, notice: roleChangeNotice(m) }));
-    return { total, optedIn: opted[0].n as number, goal: petition.goal, byTarget, byState, byDay, byReferral, byBlast, roleChanges };
+    return { total, optedIn: opted[0].n as number, goal: petition.goal, byTarget, byState, byDay, byReferral, byReferrer, byBlast, roleChanges };
   }
 
   /**

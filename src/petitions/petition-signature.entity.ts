@@ -40,6 +40,14 @@ export class PetitionSignature {
   @Column({ name: 'referral_code', type: 'text', nullable: true })
   referralCode: string | null;
 
+  /** This signer's own code for their share links (`?ref=`): random, unique, revealing nothing about them. */
+  @Column({ name: 'share_code', type: 'text', nullable: true })
+  shareCode: string | null;
+
+  /** The signature whose share link brought this signer (its code matched), when one did. */
+  @Column({ name: 'referrer_signature_id', type: 'uuid', nullable: true })
+  referrerSignatureId: string | null;
+
   /** The blast whose link brought the signer (MSG-9 actions), when known. */
   @Column({ name: 'blast_id', type: 'uuid', nullable: true })
   blastId: string | null;

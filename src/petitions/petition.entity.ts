@@ -50,6 +50,25 @@ export class Petition {
   @Column({ name: 'opt_in_text', type: 'text' })
   optInText: string;
 
+  /** Social card (Open Graph / Twitter) wording; null → the title and the body's first paragraph. */
+  @Column({ name: 'share_title', type: 'text', nullable: true })
+  shareTitle: string | null;
+
+  @Column({ name: 'share_description', type: 'text', nullable: true })
+  shareDescription: string | null;
+
+  /** An absolute https URL of the card image; null → no image tag. */
+  @Column({ name: 'share_image_url', type: 'text', nullable: true })
+  shareImageUrl: string | null;
+
+  /** Recent signers (first name and state only) shown on the page as social proof. */
+  @Column({ name: 'show_recent_signers', type: 'boolean', default: true })
+  showRecentSigners: boolean;
+
+  /** Origins (scheme://host[:port]) allowed to frame `/p/:slug/embed`; empty → no site may. */
+  @Column({ name: 'embed_origins', type: 'text', array: true, default: () => "'{}'" })
+  embedOrigins: string[];
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -64,14 +64,19 @@ export class PetitionsService {
       thankYouSubject: dto.thankYouSubject ?? null,
       thankYouBody: dto.thankYouBody ?? null,
       optInText: dto.optInText ?? DEFAULT_OPT_IN_TEXT,
+      shareTitle: dto.shareTitle ?? null,
+      shareDescription: dto.shareDescription ?? null,
+      shareImageUrl: dto.shareImageUrl ?? null,
+      showRecentSigners: dto.showRecentSigners ?? true,
+      embedOrigins: dto.embedOrigins ?? [],
     });
     return this.view(await this.saveMappingSlugConflict(petition));
   }
 
   async update(idOrSlug: string, dto: UpdatePetitionDto) {
     const petition = await this.get(idOrSlug);
-    if (dto.targets !== undefined) petition.targets = await this.checkTargets(dto.targets);
     this.checkTemplates(dto);
+    if (dto.targets !== undefined) petition.targets = await this.checkTargets(dto.targets);
     if (dto.slug !== undefined) petition.slug = dto.slug;
     if (dto.title !== undefined) petition.title = dto.title;
     if (dto.body !== undefined) petition.bodySource = dto.body;
@@ -85,6 +90,11 @@ export class PetitionsService {
     if (dto.thankYouSubject !== undefined) petition.thankYouSubject = dto.thankYouSubject;
     if (dto.thankYouBody !== undefined) petition.thankYouBody = dto.thankYouBody;
     if (dto.optInText !== undefined) petition.optInText = dto.optInText;
+    if (dto.shareTitle !== undefined) petition.shareTitle = dto.shareTitle;
+    if (dto.shareDescription !== undefined) petition.shareDescription = dto.shareDescription;
+    if (dto.shareImageUrl !== undefined) petition.shareImageUrl = dto.shareImageUrl;
+    if (dto.showRecentSigners !== undefined) petition.showRecentSigners = dto.showRecentSigners;
+    if (dto.embedOrigins !== undefined) petition.embedOrigins = dto.embedOrigins;
     return this.view(await this.saveMappingSlugConflict(petition));
   }
 
@@ -242,6 +252,10 @@ export class PetitionsService {
 
   private checkTemplates(dto: UpdatePetitionDto): void {
     const errors: FieldError[] = [];
+    // PartialType makes every field optional, which lets null through; these columns cannot hold it.
+    for (const field of ['slug', 'title', 'body', 'bodyFormat', 'targets', 'status', 'optInText', 'showRecentSigners', 'embedOrigins'] as const) {
+      if (dto[field] === null) errors.push({ path: field, message: `${field} cannot be null` });
+    }
     for (const field of ['thankYouSubject', 'thankYouBody'] as const) {
       const value = dto[field];
       if (typeof value === 'string') for (const message of thankYouTemplateProblems(value)) errors.push({ path: field, message });
@@ -277,8 +291,14 @@ export class PetitionsService {
       thankYouSubject: p.thankYouSubject,
       thankYouBody: p.thankYouBody,
       optInText: p.optInText,
+      shareTitle: p.shareTitle,
+      shareDescription: p.shareDescription,
+      shareImageUrl: p.shareImageUrl,
+      showRecentSigners: p.showRecentSigners,
+      embedOrigins: p.embedOrigins,
       signatureCount: count ?? (await this.signatureCount(p.id)),
       url: this.url(p),
+      embedUrl: `${this.url(p)}/embed`,
       createdAt: p.createdAt,
       updatedAt: p.updatedAt,
       closedAt: p.closedAt,

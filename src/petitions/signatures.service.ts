@@ -14,6 +14,9 @@ import { hasSenators, normalizeZip, stateForZip } from '../subscribers/zip-state
 import { SignPetitionDto } from './dto/signature.dto';
 import { renderThankYou } from './petition-content';
 import {
+  COUNT_REFERRED_SQL,
+  RECENT_SIGNERS_SQL,
+  SIGNATURE_BY_SHARE_CODE_SQL,
   ERASE_SIGNER_SQL,
   INCREMENT_SIGNATURE_COUNT_SQL,
   INSERT_SIGNATURE_SQL,
@@ -24,6 +27,7 @@ import { LeadershipRole } from '../legislators/leadership-roles';
 import { AddressedSenator, STATE_NAMES, vacantRoleLabel } from './petition-targets';
 import { Petition } from './petition.entity';
 import { PetitionsService } from './petitions.service';
+import { newShareCode, ShareLinks, shareLinks, ShareTokenService } from './share-links';
 
 export interface ReceiptTarget {
   /** Null for a vacant role. */
@@ -44,6 +48,16 @@ export interface SignatureReceipt {
   goal: number | null;
   targets: ReceiptTarget[];
   ownSenators?: { state: string | null; senators: ReceiptTarget[]; message?: string };
+  /** The signer's own share links (their code credits them) and their personal page with the count. */
+  share?: ShareStep;
+}
+
+export interface ShareStep {
+  code: string;
+  /** `/p/<slug>/thanks/<token>`: bookmark it to come back and see how many signed through your link. */
+  personalUrl: string;
+  referralCount: number;
+  links: ShareLinks;
 }
 
 /** Public signing (PET-2, PET-5): one signature per person per petition, subscriber upsert, thank-you email. */
@@ -58,6 +72,7 @@ export class SignaturesService implements OnModuleInit {
     private readonly mail: MailService,
     private readonly doubleOptIn: DoubleOptInService,
     private readonly settings: SettingsService,
+    private readonly shareTokens: ShareTokenService,
     private readonly env: Env,
   ) {}
 
@@ -112,9 +127,10 @@ export class SignaturesService implements OnModuleInit {
       );
       const subscriberId = upsert.subscriber?.id ?? null;
       const confirm = optIn && upsert.subscriber?.status === 'unconfirmed';
-      const inserted: { id: string }[] = await m.query(INSERT_SIGNATURE_SQL, [
+      const code = newShareCode();
+      const inserted: { id: string; share_code: string }[] = await m.query(INSERT_SIGNATURE_SQL, [
         petition.id, subscriberId, email, input.firstName ?? null, input.lastName ?? null, zip, state, input.comment ?? null,
-        optIn, input.referralCode ?? null, input.blast ?? null,
+        optIn, input.referralCode ?? null, input.blast ?? null, code,
       ]);
       if (inserted[0]) {
         await m.query(INSERT_SIGNATURE_TARGETS_SQL, [
@@ -126,12 +142,20 @@ export class SignaturesService implements OnModuleInit {
           ]),
         ]);
         await m.query(INCREMENT_SIGNATURE_COUNT_SQL, [petition.id, Math.floor(Math.random() * 16)]);
-        return { signatureId: inserted[0].id, subscriberId, needsThankYou: true, retry: false, confirm };
+        return { signatureId: inserted[0].id, shareCode: inserted[0].share_code, subscriberId, needsThankYou: true, retry: false, confirm };
       }
-      const existing: { id: string; thank_you_queued_at: Date | null }[] = await m.query(TOUCH_EXISTING_SIGNATURE_SQL, [
-        petition.id, email, optIn, subscriberId,
+      // Signing again keeps one share code per signer (filled in for signatures made before codes existed).
+      const existing: { id: string; thank_you_queued_at: Date | null; share_code: string }[] = await m.query(TOUCH_EXISTING_SIGNATURE_SQL, [
+        petition.id, email, optIn, subscriberId, code,
       ]);
-      return { signatureId: existing[0]?.id, subscriberId, needsThankYou: !!existing[0] && !existing[0].thank_you_queued_at, retry: true, confirm };
+      return {
+        signatureId: existing[0]?.id,
+        shareCode: existing[0]?.share_code,
+        subscriberId,
+        needsThankYou: !!existing[0] && !existing[0].thank_you_queued_at,
+        retry: true,
+        confirm,
+      };
     });
 
     if (outcome.confirm && outcome.subscriberId) {
@@ -144,7 +168,39 @@ export class SignaturesService implements OnModuleInit {
     if (outcome.signatureId && outcome.needsThankYou) {
       await this.queueThankYou(petition, outcome.signatureId, email, outcome.subscriberId, input, outcome.retry);
     }
-    return this.receipt(petition, addressed, vacantRoles, state, wantsOwn);
+    const receipt = await this.receipt(petition, addressed, vacantRoles, state, wantsOwn);
+    if (outcome.signatureId && outcome.shareCode) {
+      const referralCount = outcome.retry ? await this.referralCount(outcome.signatureId) : 0;
+      receipt.share = this.shareStep(petition, outcome.shareCode, referralCount);
+    }
+    return receipt;
+  }
+
+  /** The share step for one signer's code: links carrying it, their personal page, how many it brought. */
+  shareStep(petition: Petition, code: string, referralCount: number): ShareStep {
+    const base = this.petitions.url(petition);
+    return {
+      code,
+      personalUrl: `${base}/thanks/${this.shareTokens.sign(code)}`,
+      referralCount,
+      links: shareLinks(`${base}?ref=${code}`, petition.title),
+    };
+  }
+
+  /** The signer a share code belongs to on this petition, or null. */
+  async signerByShareCode(petitionId: string, code: string): Promise<{ id: string; firstName: string | null } | null> {
+    const [row] = await this.dataSource.query(SIGNATURE_BY_SHARE_CODE_SQL, [code, petitionId]);
+    return row ? { id: row.id, firstName: row.first_name } : null;
+  }
+
+  /** Social proof on the page: the latest signers' first name and state, nothing else. */
+  recentSigners(petitionId: string, limit = 6): Promise<{ firstName: string; state: string | null }[]> {
+    return this.dataSource.query(RECENT_SIGNERS_SQL, [petitionId, limit]);
+  }
+
+  async referralCount(signatureId: string): Promise<number> {
+    const [{ n }] = await this.dataSource.query(COUNT_REFERRED_SQL, [signatureId]);
+    return n;
   }
 
   /**

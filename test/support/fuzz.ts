@@ -441,13 +441,24 @@ const makers: { weight: number; make: Maker }[] = [
     },
   },
   {
+    weight: 3,
+    make: (rand, ctx) => {
+      // Issue 20's pages: the framable embed (with link parameters) and a signer's personal page (its token).
+      const slug = rand() < 0.5 ? ctx.slug : pick(rand, HOSTILE_SEGMENTS);
+      const embed = rand() < 0.5;
+      const path = embed ? `/p/${slug}/embed?ref=${pick(rand, HOSTILE_SEGMENTS)}&blast=${pick(rand, HOSTILE_SEGMENTS)}` : `/p/${slug}/thanks/${pick(rand, HOSTILE_SEGMENTS)}`;
+      return { endpoint: embed ? 'GET petition embed' : 'GET petition personal page', mutation: 'segment', method: rand() < 0.2 ? 'HEAD' : 'GET', path, headers: {} };
+    },
+  },
+  {
     weight: 8,
     make: (rand, ctx, i) => {
       const email = fuzzEmail(i);
       const m = mutateObject(rand, validSignature(rand, email), SIGN_FIELDS);
       const target = anySlug(rand, ctx);
       const { ct, body, mutation } = formVariant(rand, m, 0.25);
-      return { endpoint: 'POST petition page form', mutation, method: 'POST', path: `/p/${target.slug}`, headers: { 'content-type': ct }, body, signEmail: emailOf(m.value) };
+      const embed = rand() < 0.25 ? `?embed=${pick(rand, ['1', '0', '%00', '1&embed=1'])}` : '';
+      return { endpoint: 'POST petition page form', mutation, method: 'POST', path: `/p/${target.slug}${embed}`, headers: { 'content-type': ct }, body, signEmail: emailOf(m.value) };
     },
   },
   {

@@ -67,6 +67,11 @@ export interface PetitionInput {
   thankYouSubject?: string;
   thankYouBody?: string;
   optInText?: string;
+  shareTitle?: string | null;
+  shareDescription?: string | null;
+  shareImageUrl?: string | null;
+  showRecentSigners?: boolean;
+  embedOrigins?: string[];
 }
 
 export function petitionInput(overrides: PetitionInput = {}): Required<Pick<PetitionInput, 'slug' | 'title' | 'body' | 'targets'>> & PetitionInput {

@@ -3,11 +3,14 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  ArrayUnique,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
   IsString,
+  IsUrl,
   Matches,
   Max,
   MaxLength,
@@ -26,6 +29,11 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 // eslint-disable-next-line no-control-regex -- PostgreSQL text cannot hold NUL
 const NO_NUL = /^[^\u0000]*$/;
 export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+/** A web origin as CSP frame-ancestors takes it: scheme, host, optional port — nothing a policy could be bent with. */
+export const ORIGIN_PATTERN = /^https?:\/\/([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(:[0-9]{1,5})?$/;
+/** Origins are case-insensitive and have no trailing slash; `https://Example.org/` is kept as `https://example.org`. */
+const toOrigins = ({ value }: { value: unknown }) =>
+  Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.trim().toLowerCase().replace(/\/$/, '') : v)) : value;
 export const DEFAULT_OPT_IN_TEXT = 'Yes, email me updates about this campaign. I can unsubscribe at any time.';
 
 export class PetitionTargetDto {
@@ -117,6 +125,53 @@ export class CreatePetitionDto {
   @MaxLength(1000)
   @Matches(NO_CONTROL_CHARS, { message: 'optInText must not contain control characters' })
   optInText?: string;
+
+  @ApiPropertyOptional({ example: 'Tell the Senate: hold the vote', maxLength: 200, nullable: true, type: String, description: 'Social card title; null → the petition title' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  @Matches(NO_CONTROL_CHARS, { message: 'shareTitle must not contain control characters' })
+  shareTitle?: string | null;
+
+  @ApiPropertyOptional({ maxLength: 500, nullable: true, type: String, description: 'Social card and meta description; null → the body\'s first paragraph' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
+  @Matches(NO_CONTROL_CHARS, { message: 'shareDescription must not contain control characters' })
+  shareDescription?: string | null;
+
+  @ApiPropertyOptional({ example: 'https://example.org/card.png', maxLength: 2000, nullable: true, type: String, description: 'Absolute http(s) URL of the card image (1200×630 suits every network); null → none' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(2000)
+  @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false }, { message: 'shareImageUrl must be an absolute http(s) URL' })
+  shareImageUrl?: string | null;
+
+  @ApiPropertyOptional({ default: true, description: 'Show recent signers (first name and state only) on the page' })
+  @ValidateIf((o: CreatePetitionDto) => o.showRecentSigners !== undefined) // null is refused, not stored
+  @IsBoolean()
+  showRecentSigners?: boolean;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['https://www.example.org'],
+    maxItems: 20,
+    description: 'Origins allowed to frame /p/:slug/embed (CSP frame-ancestors); empty → no site may',
+  })
+  @ValidateIf((o: CreatePetitionDto) => o.embedOrigins !== undefined)
+  @Transform(toOrigins)
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  @Matches(ORIGIN_PATTERN, { each: true, message: 'each embedOrigins entry must be an origin like https://www.example.org (scheme, host, optional port; no path)' })
+  embedOrigins?: string[];
 }
 
 export class UpdatePetitionDto extends PartialType(CreatePetitionDto) {}
@@ -146,8 +201,14 @@ export class PetitionDto {
   @ApiPropertyOptional({ nullable: true, type: String }) thankYouSubject: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) thankYouBody: string | null;
   @ApiProperty() optInText: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) shareTitle: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) shareDescription: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) shareImageUrl: string | null;
+  @ApiProperty() showRecentSigners: boolean;
+  @ApiProperty({ type: [String] }) embedOrigins: string[];
   @ApiProperty() signatureCount: number;
   @ApiProperty({ example: 'http://localhost:3000/p/pass-the-election-security-act' }) url: string;
+  @ApiProperty({ example: 'http://localhost:3000/p/pass-the-election-security-act/embed', description: 'Frame it from an embedOrigins site' }) embedUrl: string;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt: Date;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt: Date;
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true }) closedAt: Date | null;

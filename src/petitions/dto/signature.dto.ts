@@ -102,6 +102,22 @@ export class OwnSenatorsDto {
   message?: string;
 }
 
+export class ShareLinksDto {
+  @ApiProperty({ example: 'http://localhost:3000/p/hold-the-vote?ref=q3XbT9kP2m', description: 'The petition with the signer\'s code (copy-link)' }) url: string;
+  @ApiProperty({ example: 'mailto:?subject=…&body=…' }) email: string;
+  @ApiProperty({ example: 'sms:?&body=…' }) sms: string;
+  @ApiProperty({ example: 'https://wa.me/?text=…' }) whatsapp: string;
+  @ApiProperty({ example: 'https://www.facebook.com/sharer/sharer.php?u=…' }) facebook: string;
+  @ApiProperty({ example: 'https://x.com/intent/tweet?text=…&url=…' }) x: string;
+}
+
+export class ShareStepDto {
+  @ApiProperty({ example: 'q3XbT9kP2m', description: 'The signer\'s own referral code: random, reveals nothing about them' }) code: string;
+  @ApiProperty({ description: 'Their personal thank-you page (bookmark it): share links and how many signed through them' }) personalUrl: string;
+  @ApiProperty({ description: 'Signatures that arrived through their links so far' }) referralCount: number;
+  @ApiProperty({ type: ShareLinksDto }) links: ShareLinksDto;
+}
+
 /** The same answer whether the address was new, known, or had signed already (no enumeration). */
 export class SignatureReceiptDto {
   @ApiProperty({ example: true }) signed: true;
@@ -113,6 +129,8 @@ export class SignatureReceiptDto {
   @ApiProperty({ type: [SignatureTargetDto], description: 'The senators this signature addresses' }) targets: SignatureTargetDto[];
   @ApiPropertyOptional({ type: OwnSenatorsDto, description: 'Present when the petition targets the signer\'s own senators' })
   ownSenators?: OwnSenatorsDto;
+  @ApiPropertyOptional({ type: () => ShareStepDto, description: 'The signer\'s own share links and personal page' })
+  share?: ShareStepDto;
 }
 
 export class ListSignaturesQueryDto {
@@ -171,6 +189,14 @@ class CountByReferralDto {
   @ApiProperty({ example: 'friend-42' }) referralCode: string;
   @ApiProperty() count: number;
 }
+class CountByReferrerDto {
+  @ApiProperty({ format: 'uuid', description: 'The referrer\'s signature' }) signatureId: string;
+  @ApiProperty({ example: 'q3XbT9kP2m', description: 'Their share code (the ?ref= of their links)' }) shareCode: string;
+  @ApiProperty({ description: 'erased+<id>@invalid once erased' }) email: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) firstName: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) lastName: string | null;
+  @ApiProperty({ description: 'Signatures that arrived through their link' }) count: number;
+}
 class CountByBlastDto {
   @ApiProperty({ format: 'uuid' }) blastId: string;
   @ApiProperty() count: number;
@@ -202,6 +228,7 @@ export class PetitionStatsDto {
   @ApiProperty({ type: [CountByStateDto] }) byState: CountByStateDto[];
   @ApiProperty({ type: [CountByDayDto], description: 'UTC days' }) byDay: CountByDayDto[];
   @ApiProperty({ type: [CountByReferralDto], description: 'Top 50 referral codes' }) byReferral: CountByReferralDto[];
+  @ApiProperty({ type: [CountByReferrerDto], description: 'Top 50 referrers: signers whose own share link brought others' }) byReferrer: CountByReferrerDto[];
   @ApiProperty({ type: [CountByBlastDto], description: 'Top 50 blasts signers came from' }) byBlast: CountByBlastDto[];
   @ApiProperty({ type: [PetitionRoleChangeDto], description: 'Targeted roles that changed hands since the petition was created, oldest first' })
   roleChanges: PetitionRoleChangeDto[];
