@@ -3167,7 +3167,7 @@ export interface components {
              */
             actorLabel: string;
             /** @enum {string} */
-            action: "blast.created" | "blast.updated" | "blast.deleted" | "blast.scheduled" | "blast.unscheduled" | "blast.sent" | "blast.paused" | "blast.resumed" | "blast.cancelled" | "settings.updated" | "subscriber.exported" | "subscriber.erased" | "user.invited" | "user.updated" | "user.signed_in" | "user.password_changed" | "user.totp_enabled" | "user.totp_disabled" | "user.invite_accepted" | "api_key.created" | "api_key.revoked";
+            action: "blast.created" | "blast.updated" | "blast.deleted" | "blast.scheduled" | "blast.unscheduled" | "blast.sent" | "blast.paused" | "blast.resumed" | "blast.cancelled" | "settings.updated" | "subscriber.exported" | "subscriber.erased" | "user.invited" | "user.updated" | "user.signed_in" | "user.password_changed" | "user.totp_enabled" | "user.totp_disabled" | "user.invite_accepted" | "api_key.created" | "api_key.revoked" | "roster.changed";
             /** @example blast */
             subjectType: string;
             subjectId: string | null;
@@ -11700,7 +11700,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only this action */
-                action?: "blast.created" | "blast.updated" | "blast.deleted" | "blast.scheduled" | "blast.unscheduled" | "blast.sent" | "blast.paused" | "blast.resumed" | "blast.cancelled" | "settings.updated" | "subscriber.exported" | "subscriber.erased" | "user.invited" | "user.updated" | "user.signed_in" | "user.password_changed" | "user.totp_enabled" | "user.totp_disabled" | "user.invite_accepted" | "api_key.created" | "api_key.revoked";
+                action?: "blast.created" | "blast.updated" | "blast.deleted" | "blast.scheduled" | "blast.unscheduled" | "blast.sent" | "blast.paused" | "blast.resumed" | "blast.cancelled" | "settings.updated" | "subscriber.exported" | "subscriber.erased" | "user.invited" | "user.updated" | "user.signed_in" | "user.password_changed" | "user.totp_enabled" | "user.totp_disabled" | "user.invite_accepted" | "api_key.created" | "api_key.revoked" | "roster.changed";
                 /** @description Only events about this kind of subject */
                 subjectType?: string;
                 /** @description Only events about this subject (with subjectType, or alone) */

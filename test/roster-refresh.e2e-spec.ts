@@ -112,7 +112,7 @@ describe('The roster refreshes itself from a URL (issue 19)', () => {
     ]);
 
     const page = await t.request('GET', `/p/${petition.slug}`, { key: false });
-    expect(page.text).toContain('<li>John Barrasso, Senate Majority Leader</li>');
+    expect(page.text).toContain('<li><span class="name">John Barrasso</span><span class="role">Senate Majority Leader</span></li>');
     expect(page.text).toMatch(/The Senate Majority Leader changed on [A-Z][a-z]+ \d+, \d{4}: John Thune was succeeded by John Barrasso\./);
 
     const late = await sign(t, petition.slug, { firstName: 'Late', zip: ZIPS.newYork });
@@ -135,6 +135,17 @@ describe('The roster refreshes itself from a URL (issue 19)', () => {
         notice: expect.stringContaining('John Thune was succeeded by John Barrasso'),
       }),
     ]);
+
+    // The audit log names the change as the system's act, by role and bioguide id (no addresses, no full diff).
+    const audit = await t.request('GET', '/api/v1/audit?action=roster.changed');
+    expect(audit.body.items[0]).toMatchObject({
+      action: 'roster.changed',
+      actorType: 'system',
+      actorId: null,
+      subjectType: 'roster_change',
+      subjectId: state.lastChangeId,
+      details: { arrived: 0, left: 0, changed: 0, roles: [{ role: 'majority_leader', from: SENATORS.thune, to: SENATORS.barrasso }] },
+    });
 
     const mail = await eventually(() => notices(t).find((m) => m.includes('now John Barrasso')));
     expect(mail).toMatch(/^To: organizer@example\.org/m);
@@ -169,7 +180,9 @@ describe('The roster refreshes itself from a URL (issue 19)', () => {
     expect(change.roles).toEqual([expect.objectContaining({ role: 'majority_leader', from: expect.objectContaining({ bioguideId: SENATORS.barrasso }), to: null })]);
 
     const page = await t.request('GET', `/p/${petition.slug}`, { key: false });
-    expect(page.text).toContain('<li>Senate Majority Leader (vacant: signatures are delivered to whoever takes the role)</li>');
+    expect(page.text).toContain(
+      '<li><span class="name">Senate Majority Leader</span><span class="role">Vacant: signatures are delivered to whoever takes the role</span></li>',
+    );
     expect(page.text).toMatch(/The Senate Majority Leader has been vacant since [A-Z][a-z]+ \d+, \d{4} \(previously John Barrasso\)/);
 
     const signed = await sign(t, petition.slug, { firstName: 'Vacancy', zip: ZIPS.southDakota });

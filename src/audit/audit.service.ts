@@ -29,6 +29,7 @@ export const AUDIT_ACTIONS = [
   'user.invite_accepted',
   'api_key.created',
   'api_key.revoked',
+  'roster.changed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { LegislatorsController } from './legislators.controller';
 import { LegislatorsService } from './legislators.service';
+import { RosterAuditTrail } from './roster-audit-trail';
 import { RosterRefreshService } from './roster-refresh.service';
 import { RosterSnapshotLoader } from './roster-snapshot.loader';
 
@@ -10,7 +11,7 @@ import { RosterSnapshotLoader } from './roster-snapshot.loader';
  */
 @Module({
   controllers: [LegislatorsController],
-  providers: [LegislatorsService, RosterRefreshService, RosterSnapshotLoader],
+  providers: [LegislatorsService, RosterRefreshService, RosterSnapshotLoader, RosterAuditTrail],
   exports: [LegislatorsService, RosterRefreshService],
 })
 export class LegislatorsModule {}

@@ -13,6 +13,7 @@ import { PetitionsService, ResolvedTarget } from './petitions.service';
 import { ShareTokenService } from './share-links';
 import { SettingsService } from '../settings/settings.service';
 import { roleChangeNotice } from './petition-targets';
+import { LeadershipRole, ROLE_LABELS } from '../legislators/leadership-roles';
 import { organizationFooter, SignaturesService } from './signatures.service';
 import { SigningRateLimitGuard } from './signing-rate-limit.guard';
 import { isUuid } from '../core/http/uuid';
@@ -238,6 +239,10 @@ function linkValues(query: Record<string, unknown>) {
 
 function targetCard(t: ResolvedTarget): TargetCard {
   if (t.type === 'own_senators') return { name: 'Your two U.S. senators', role: 'Found from your ZIP code' };
+  // A vacant role (issue 19): the role is the card's name, and the card says what happens to the signatures.
+  if (t.type === 'role' && !t.bioguideId && t.role) {
+    return { name: ROLE_LABELS[t.role as LeadershipRole] ?? t.label, role: 'Vacant: signatures are delivered to whoever takes the role' };
+  }
   if (t.name && t.label.startsWith(`${t.name}, `)) return { name: t.name, role: t.label.slice(t.name.length + 2) };
   return { name: t.label, role: null };
 }
