@@ -20,7 +20,8 @@ export async function checkWorkerHealth(env: Env, host = hostname()): Promise<Wo
   try {
     await client.connect();
     const { rows } = await client.query<{ age_ms: string | null }>(HOST_HEARTBEAT_AGE_SQL, [`${host}:`]);
-    const age = rows[0]?.age_ms === null || rows[0]?.age_ms === undefined ? null : Number(rows[0].age_ms);
+    // A beat written a moment after this statement's now() reads as a few milliseconds in the future: that is age 0.
+    const age = rows[0]?.age_ms === null || rows[0]?.age_ms === undefined ? null : Math.max(0, Number(rows[0].age_ms));
     if (age === null) return { healthy: false, message: `no worker heartbeat from host ${host}` };
     const seconds = (age / 1000).toFixed(1);
     if (age > env.BLAST_WORKER_STALE_MS) {
