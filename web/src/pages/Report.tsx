@@ -24,6 +24,8 @@ export function Report({ blast }: { blast: Blast }) {
     },
     refetchInterval: live ? 1000 : false,
   });
+  // A finished blast's timeline no longer changes: ask for it now, beside the stats, instead of after them.
+  useQuery({ ...timelineQuery(id, live, 0), enabled: !live });
   const control = useMutation({
     mutationFn: (action: 'pause' | 'resume' | 'cancel') =>
       unwrap(
@@ -120,12 +122,16 @@ function Progress({ stats, live }: { stats: BlastStats; live: boolean }) {
   );
 }
 
-function Outcomes({ id, stats, live }: { id: string; stats: BlastStats; live: boolean }) {
-  const timeline = useQuery({
-    queryKey: ['timeline', id, live ? Math.floor(stats.sent / 50) : stats.sent],
+/** The sent-over-time series: refreshed every 50 messages while the blast sends, fetched once when it is over. */
+function timelineQuery(id: string, live: boolean, sent: number) {
+  return {
+    queryKey: ['timeline', id, live ? Math.floor(sent / 50) : 'final'],
     queryFn: () => unwrap(api.GET('/api/v1/blasts/{id}/timeline', { params: { path: { id } } })),
-    placeholderData: (prev) => prev,
-  });
+  };
+}
+
+function Outcomes({ id, stats, live }: { id: string; stats: BlastStats; live: boolean }) {
+  const timeline = useQuery({ ...timelineQuery(id, live, stats.sent), placeholderData: (prev) => prev });
   const r = stats.skippedByReason;
   return (
     <section aria-labelledby="h-stats" className="panel">
