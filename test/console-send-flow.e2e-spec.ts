@@ -1,24 +1,10 @@
 /// <reference lib="dom" />
-import { readFileSync } from 'node:fs';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { seriousA11yProblems } from './support/accessibility';
 import { bootApp, TestApp } from './support/app';
 import { configureOrganization, insertManySubscribers, insertSubscribers } from './support/blast-factories';
 import { SmtpSink } from './support/smtp-sink';
 import { asUser, createUser, signIn, TEST_PASSWORD } from './support/users';
-
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core in the page: the serious and critical violations, as "rule: target" strings (empty when clean). */
-async function seriousA11yProblems(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    return (await axe.run()).violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 describe('Organizer console: the send flow in Chromium (issue 14)', () => {
   let sink: SmtpSink;

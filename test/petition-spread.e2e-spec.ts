@@ -1,16 +1,16 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Frame, Page } from 'playwright-core';
+import { seriousA11yProblems } from './support/accessibility';
 import { bootApp, TestApp } from './support/app';
 import { createPetition, sign, uniqueEmail, ZIPS } from './support/petition-factories';
 
 // Booting the app (and Chromium) can take a while on a busy machine; hooks otherwise get Jest's 5 s default.
 jest.setTimeout(180_000);
 
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const LONG_BODY = [
   'The Senate has sat on the Election Security Act for **two years** while the next election comes closer.',
   '',
@@ -35,12 +35,6 @@ async function embeddedFrame(page: Page): Promise<Frame | null> {
   await frame.waitForLoadState('load').catch(() => undefined);
   // A frame refused by frame-ancestors is replaced by Chromium's error document; it never has the form.
   return frame.url().startsWith('chrome-error:') ? null : frame;
-}
-
-async function axeProblems(page: Page) {
-  await page.evaluate(AXE_SOURCE);
-  const result: { violations: { id: string; impact: string; nodes: unknown[] }[] } = await page.evaluate('axe.run()');
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.nodes.length})`);
 }
 
 describe('Petitions that spread (PET-3, issue 20)', () => {
@@ -301,21 +295,21 @@ describe('Petitions that spread (PET-3, issue 20)', () => {
       const problems: Record<string, string[]> = {};
       for (const viewport of [{ width: 1280, height: 800 }, { width: 375, height: 812 }]) {
         const { context, page } = await open(viewport, `/p/${p.slug}`, true);
-        problems[`page ${viewport.width}`] = await axeProblems(page);
+        problems[`page ${viewport.width}`] = await seriousA11yProblems(page);
         await page.getByLabel('Email address').fill(uniqueEmail('axe'));
         await page.getByLabel('First name').fill('Axe');
         await page.getByLabel('Last name').fill('Core');
         await page.getByLabel('ZIP code', { exact: true }).fill(ZIPS.colorado);
         await Promise.all([page.waitForURL(`${t.url}/p/${p.slug}`), page.getByRole('button', { name: 'Sign the petition' }).click()]);
         await page.waitForSelector('#share-url');
-        problems[`thank-you ${viewport.width}`] = await axeProblems(page);
+        problems[`thank-you ${viewport.width}`] = await seriousA11yProblems(page);
         await page.goto(`${t.url}/p/${p.slug}/embed`);
-        problems[`embed ${viewport.width}`] = await axeProblems(page);
+        problems[`embed ${viewport.width}`] = await seriousA11yProblems(page);
         await page.goto(`${t.url}/p/${p.slug}`);
         await page.evaluate("document.querySelector('form').noValidate = true"); // let the server's error page show
         await page.getByRole('button', { name: 'Sign the petition' }).click();
         await page.waitForSelector('[role=alert]');
-        problems[`errors ${viewport.width}`] = await axeProblems(page);
+        problems[`errors ${viewport.width}`] = await seriousA11yProblems(page);
         await context.close();
       }
       expect(problems).toEqual(Object.fromEntries(Object.keys(problems).map((k) => [k, []])));
