@@ -7379,10 +7379,10 @@ export interface operations {
     showPetitionPage: {
         parameters: {
             query?: {
-                /** @description A referral code (kept if 1–64 of A-Z a-z 0-9 _ . -) */
-                ref?: string;
                 /** @description The blast whose link was followed (kept if a UUID) */
                 blast?: string;
+                /** @description A referral code (kept if 1–64 of A-Z a-z 0-9 _ . -) */
+                ref?: string;
             };
             header?: never;
             path: {
@@ -7546,10 +7546,10 @@ export interface operations {
     showPetitionEmbed: {
         parameters: {
             query?: {
-                /** @description A referral code */
-                ref?: string;
                 /** @description The blast whose link was followed (kept if a UUID) */
                 blast?: string;
+                /** @description A referral code (kept if 1–64 of A-Z a-z 0-9 _ . -) */
+                ref?: string;
             };
             header?: never;
             path: {

@@ -1,4 +1,4 @@
-import { Body, ConflictException, Controller, Get, HttpException, NotFoundException, Param, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { applyDecorators, Body, ConflictException, Controller, Get, HttpException, NotFoundException, Param, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiHtmlResponse, ApiSvgResponse } from '../core/docs/api-responses';
 import type { FastifyReply } from 'fastify';
@@ -25,6 +25,13 @@ function latestPerRole<T extends { role: string }>(moves: T[]): T[] {
   return [...new Map(moves.map((m) => [m.role, m])).values()];
 }
 
+/** The query a link to the page may carry (read by linkValues): the blast it came from and a referral code. */
+const ApiLinkQueries = () =>
+  applyDecorators(
+    ApiQuery({ name: 'blast', type: String, required: false, description: 'The blast whose link was followed (kept if a UUID)' }),
+    ApiQuery({ name: 'ref', type: String, required: false, description: 'A referral code (kept if 1–64 of A-Z a-z 0-9 _ . -)' }),
+  );
+
 /** The hosted petition page (PET-3): GET shows it, the form POSTs back to the same address. */
 @ApiTags('petition page')
 @ApiHtmlResponse(404, 'No petition at this address (HTML page)')
@@ -41,8 +48,7 @@ export class PetitionPageController {
   ) {}
 
   @Get(':slug')
-  @ApiQuery({ name: 'blast', type: String, required: false, description: 'The blast whose link was followed (kept if a UUID)' })
-  @ApiQuery({ name: 'ref', type: String, required: false, description: 'A referral code (kept if 1–64 of A-Z a-z 0-9 _ . -)' })
+  @ApiLinkQueries()
   @ApiHtmlResponse(200, 'The petition with its signing form')
   @ApiOperation({ operationId: 'showPetitionPage', summary: 'The hosted petition page (PET-3), with the signing form' })
   async show(@Param('slug') slug: string, @Query() query: Record<string, unknown>, @Res() reply: FastifyReply) {
@@ -53,8 +59,7 @@ export class PetitionPageController {
 
   /** The form alone, for a campaign's own site: framable only from the petition's embedOrigins. */
   @Get(':slug/embed')
-  @ApiQuery({ name: 'blast', type: String, required: false, description: 'The blast whose link was followed (kept if a UUID)' })
-  @ApiQuery({ name: 'ref', type: String, required: false, description: 'A referral code' })
+  @ApiLinkQueries()
   @ApiHtmlResponse(200, 'The signing form alone, framable from the petition\'s embedOrigins (CSP frame-ancestors)')
   @ApiOperation({ operationId: 'showPetitionEmbed', summary: 'The embeddable petition form (framable only from the organizer\'s origins)' })
   async embed(@Param('slug') slug: string, @Query() query: Record<string, unknown>, @Res() reply: FastifyReply) {
