@@ -216,6 +216,14 @@ describe('A campaign from import to export (every module, in order)', () => {
     expect(await one(`SELECT count(*)::int AS n FROM blast_deliveries WHERE status IN ('pending', 'sending')`)).toEqual({ n: 0 });
     expect(await one(`SELECT count(*)::int AS n FROM imports WHERE status = 'completed'`)).toEqual({ n: 1 });
     expect(await one(`SELECT count(*)::int AS n FROM import_uploads`)).toEqual({ n: 0 });
+    // The audit log (issue 14) names the erasure, both sends and the person's export, and nowhere the erased address.
+    const audit = await t.request('GET', '/api/v1/audit?limit=200');
+    expect(audit.status).toBe(200);
+    const actions: string[] = audit.body.items.map((e: { action: string }) => e.action);
+    expect(actions.filter((a) => a === 'blast.sent')).toHaveLength(2);
+    expect(actions).toEqual(expect.arrayContaining(['subscriber.erased', 'subscriber.exported']));
+    expect(JSON.stringify(audit.body).toLowerCase()).not.toContain('bob@');
+    expect(JSON.stringify(await t.query(`SELECT * FROM audit_events`)).toLowerCase()).not.toContain('bob@');
     // No transactional mail is left waiting or failed in Redis.
     const mailQueue = t.get<Queue>(getQueueToken(QUEUES.mail) as never);
     await eventually(async () => {
